@@ -1,0 +1,41 @@
+"""Per-digit statistics of the posterior means: a Gaussian per class for "generate a digit d"."""
+import json
+from pathlib import Path
+
+import torch
+
+from vae.model import VAE
+
+CLASS_STATS_NAME = "class_stats.json"
+
+
+@torch.no_grad()
+def class_statistics(model: VAE, x: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> dict:
+    """Mean `(z_dim,)` and covariance `(z_dim, z_dim)` of the posterior means of each digit in x `(n, 784)`."""
+    means = torch.cat([model.encode(batch)[0] for batch in x.split(batch_size)]).double()
+    stats = {}
+    for digit in labels.unique().tolist():
+        z = means[labels == digit]
+        stats[str(digit)] = {"count": len(z), "mean": z.mean(0).tolist(), "cov": torch.cov(z.T).reshape(model.z_dim, model.z_dim).tolist()}
+    return {"z_dim": model.z_dim, "classes": stats}
+
+
+def save_class_statistics(stats: dict, folder: Path) -> None:
+    """Write class_stats.json beside the weights."""
+    (Path(folder) / CLASS_STATS_NAME).write_text(json.dumps(stats, indent=1))
+
+
+def load_class_statistics(folder: Path) -> dict:
+    """Read class_stats.json from a weights folder."""
+    return json.loads((Path(folder) / CLASS_STATS_NAME).read_text())
+
+
+def sample_class_latents(stats: dict, digit: int, n: int, temperature: float = 1.0,
+                         generator: torch.Generator | None = None) -> torch.Tensor:
+    """n latents `(n, z_dim)` from N(mean_d, temperature² cov_d), the digit's Gaussian fit."""
+    entry = stats["classes"][str(digit)]
+    mean, cov = torch.tensor(entry["mean"]), torch.tensor(entry["cov"])
+    jitter = 1e-6 * torch.eye(len(mean), dtype=cov.dtype)
+    chol = torch.linalg.cholesky(cov + jitter)
+    eps = torch.randn(n, len(mean), generator=generator, dtype=cov.dtype)
+    return (mean + temperature * eps @ chol.T).float()

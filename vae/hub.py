@@ -1,0 +1,40 @@
+"""Publishing a trained model folder to the Hugging Face Hub, and the errors a person can act on."""
+from pathlib import Path
+
+from huggingface_hub import HfApi, get_token
+
+from vae.checkpoint import CHECKPOINT_NAME
+
+PUBLISHED_FILES = ["config.json", "model.safetensors", "metrics.json", "class_stats.json",
+                   "samples.png", "training_curve.png", "README.md"]
+
+
+class PushError(RuntimeError):
+    """The upload failed; the message says what failed and how to retry. Local files are untouched."""
+
+
+def push_folder(folder: Path, repo_id: str, private: bool = False, api: HfApi | None = None) -> str:
+    """Create repo_id if missing and upload the folder's published files; return the commit URL.
+
+    The token comes from HF_TOKEN or the cached `hf auth login` (HfApi's own lookup), so it never
+    passes through our code or our messages.
+    """
+    folder = Path(folder)
+    missing = [name for name in PUBLISHED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise PushError(f"{folder} is not a finished training folder: missing {', '.join(missing)}.")
+    api = api or HfApi()
+    retry = f"Your files are intact in {folder}; retry with: python train.py --push-only {folder} --push-to-hub {repo_id}"
+    try:
+        api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        commit = api.upload_folder(
+            repo_id=repo_id, folder_path=str(folder), allow_patterns=PUBLISHED_FILES,
+            ignore_patterns=[CHECKPOINT_NAME], commit_message="Upload VAE Digit Studio model",
+        )
+    except Exception as error:  # network, auth, rights: all end the same way for the user
+        reason = f"{type(error).__name__}: {error}"
+        token = get_token()
+        if token:
+            reason = reason.replace(token, "***")
+        raise PushError(f"Push to the Hub repo '{repo_id}' failed: {reason}. {retry}") from None
+    return str(getattr(commit, "commit_url", commit))

@@ -1,0 +1,120 @@
+"""The variational autoencoder: MLP encoder q(z|x), MLP Bernoulli decoder p(x|z), N(0, I) prior.
+
+Reference architecture (Stanford CS236 HW2): 784-300-300-2z ELU encoder with softplus variance,
+z-300-300-784 ELU decoder emitting logits. Constructor arguments are the config (config.json);
+weights are model.safetensors, via Hugging Face's PyTorchModelHubMixin.
+"""
+import os
+
+import safetensors.torch
+import torch
+import torch.nn.functional as F
+from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
+from torch import nn
+
+from vae.bounds import kl_normal, log_bernoulli_with_logits, log_mean_exp, log_normal, sample_gaussian
+
+IWAE_CHUNK_ELEMENTS = 64_000
+"""Importance samples × batch rows decoded at once by the IWAE bound: bounds memory for k = 1000."""
+
+
+def mlp(sizes: list[int]) -> nn.Sequential:
+    """Linear layers of the given widths with ELU between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i:
+            layers.append(nn.ELU())
+        layers.append(nn.Linear(n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+class VAE(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="vae-digit-studio",
+    tags=["vae", "mnist", "generative", "pytorch"],
+    license="mit",
+):
+    """Gaussian-latent VAE over binarised 28×28 digits."""
+
+    def __init__(self, z_dim: int = 10, hidden_dims: list[int] = (300, 300), x_dim: int = 784):
+        super().__init__()
+        self.z_dim, self.x_dim, self.hidden_dims = z_dim, x_dim, list(hidden_dims)
+        self.encoder = mlp([x_dim, *self.hidden_dims, 2 * z_dim])
+        self.decoder = mlp([z_dim, *reversed(self.hidden_dims), x_dim])
+        self.register_buffer("prior_mean", torch.zeros(z_dim), persistent=False)
+        self.register_buffer("prior_var", torch.ones(z_dim), persistent=False)
+
+    @property
+    def config(self) -> dict:
+        """The constructor arguments (what config.json holds), JSON-ready."""
+        return {"z_dim": self.z_dim, "hidden_dims": list(self.hidden_dims), "x_dim": self.x_dim}
+
+    @classmethod
+    def _from_pretrained(cls, *, model_id: str, revision: str | None, cache_dir, force_download: bool,
+                         local_files_only: bool, token, map_location: str = "cpu", strict: bool = True,
+                         **model_kwargs) -> "VAE":
+        """Load model.safetensors from a folder or a Hub repo: safetensors only (never a pickle), strict."""
+        model = cls(**model_kwargs)
+        if os.path.isdir(model_id):
+            model_file = os.path.join(model_id, constants.SAFETENSORS_SINGLE_FILE)
+        else:
+            model_file = hf_hub_download(
+                repo_id=model_id, filename=constants.SAFETENSORS_SINGLE_FILE, revision=revision,
+                cache_dir=cache_dir, force_download=force_download, token=token,
+                local_files_only=local_files_only,
+            )
+        safetensors.torch.load_model(model, model_file, strict=strict, device=map_location)
+        return model.eval()
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """q(z|x) for x `(batch, 784)` in [0, 1]: mean and variance, both `(batch, z_dim)`."""
+        mean, h = self.encoder(x).chunk(2, dim=-1)
+        return mean, F.softplus(h) + 1e-8
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Bernoulli logits of p(x|z), `(..., 784)` for z `(..., z_dim)`."""
+        return self.decoder(z)
+
+    def negative_elbo_bound(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One-sample negative ELBO of binary x `(batch, 784)`: (nelbo, kl, rec), batch means in nats."""
+        mean, var = self.encode(x)
+        z = sample_gaussian(mean, var)
+        rec = -log_bernoulli_with_logits(x, self.decode(z)).mean()
+        kl = kl_normal(mean, var, self.prior_mean, self.prior_var).mean()
+        return kl + rec, kl, rec
+
+    def negative_iwae_bound(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """k-sample importance-weighted bound −log 1/k Σ p(x, z_i)/q(z_i|x) (Burda et al. 2016, eq. 8).
+
+        Returns (niwae, kl, rec) as batch means; kl and rec are the ELBO's terms averaged over the k
+        samples. Samples are decoded in chunks of about IWAE_CHUNK_ELEMENTS rows to bound memory.
+        """
+        mean, var = self.encode(x)
+        chunk = max(1, IWAE_CHUNK_ELEMENTS // x.shape[0])
+        log_w, kl, rec = [], [], []
+        for start in range(0, k, chunk):
+            n = min(chunk, k - start)
+            z = sample_gaussian(mean.expand(n, *mean.shape), var.expand(n, *var.shape))  # (n, batch, z)
+            log_px_z = log_bernoulli_with_logits(x, self.decode(z))
+            log_q_minus_p = log_normal(z, mean, var) - log_normal(z, self.prior_mean, self.prior_var)
+            log_w.append(log_px_z - log_q_minus_p)
+            kl.append(log_q_minus_p)
+            rec.append(-log_px_z)
+        niwae = -log_mean_exp(torch.cat(log_w), dim=0).mean()
+        return niwae, torch.cat(kl).mean(), torch.cat(rec).mean()
+
+    def sample_z(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n draws `(n, z_dim)` from the prior N(0, temperature² I)."""
+        device = self.prior_mean.device
+        return temperature * torch.randn(n, self.z_dim, generator=generator, device=device)
+
+    @torch.no_grad()
+    def sample(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Bernoulli means `(n, 784)` of p(x|z) for n prior draws z (the usual 'sample' picture)."""
+        return torch.sigmoid(self.decode(self.sample_z(n, temperature, generator)))
+
+    @torch.no_grad()
+    def sample_binary(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Binary images `(n, 784)`: true samples x ~ p(x|z), z ~ prior."""
+        return torch.bernoulli(self.sample(n, temperature, generator), generator=generator)
