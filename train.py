@@ -15,10 +15,10 @@ import torch
 from tqdm.auto import tqdm
 
 from vae.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from vae.class_stats import class_statistics, save_class_statistics
 from vae.data import DatasetNotFoundError, fixed_binarization, load_mnist, training_batches
 from vae.evaluate import evaluate
 from vae.hub import PushError, push_folder
+from vae.latent_stats import class_statistics, save_class_statistics, save_test_latents
 from vae.model import VAE
 from vae.report import save_metrics, save_model_card, save_sample_grid, save_training_curve
 
@@ -102,7 +102,7 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
             bar.set_postfix(NELBO=f"{nelbo_avg:.1f}", KL=f"{kl_avg:.1f}", Rec=f"{rec_avg:.1f}")
         if done % args.eval_every == 0 or done == args.iterations:
             model.eval()
-            test = evaluate(model, test_x, iwae_k=0, progress=False)
+            test, _ = evaluate(model, test_x, iwae_k=0, progress=False)
             model.train()
             progress["evaluations"].append({"iteration": done, "elapsed_s": time.perf_counter() - began,
                                             "nelbo": test["nelbo"], "kl": test["kl"], "rec": test["rec"]})
@@ -113,13 +113,14 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
     return progress
 
 
-def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, test_x: torch.Tensor,
-                  train_images: torch.Tensor, train_labels: torch.Tensor) -> dict:
-    """Evaluate the final model and write weights, metrics, pictures, class stats and model card."""
+def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: tuple, test: tuple) -> dict:
+    """Evaluate the final model on (binary images, labels) of the test set and write weights,
+    metrics, pictures, latent statistics and model card."""
+    (train_images, train_labels), (test_x, test_labels) = train, test
     model.eval()
-    test = evaluate(model, test_x, iwae_k=args.iwae_k)
+    figures, per_digit_nll = evaluate(model, test_x, iwae_k=args.iwae_k)
     metrics = {
-        "test": test,
+        "test": figures,
         "iwae_k": args.iwae_k,
         "iterations": progress["iteration"],
         "wall_time_s": progress["elapsed_s"],
@@ -134,6 +135,7 @@ def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, test_x: 
     save_sample_grid(model, args.out / "samples.png", args.seed)
     save_training_curve(progress["history"], progress["evaluations"], args.out / "training_curve.png")
     save_class_statistics(class_statistics(model, fixed_binarization(train_images), train_labels), args.out)
+    save_test_latents(model, test_x, test_labels, per_digit_nll, args.out)
     save_model_card(args.out, metrics, args.push_to_hub)
     return metrics
 
@@ -145,11 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.push_only:
             train_images, train_labels = load_mnist(args.data_dir, train=True)
-            test_x = fixed_binarization(load_mnist(args.data_dir, train=False)[0])
+            test_images, test_labels = load_mnist(args.data_dir, train=False)
+            test_x = fixed_binarization(test_images)
             args.out.mkdir(parents=True, exist_ok=True)
             model = VAE(z_dim=args.z_dim, hidden_dims=args.hidden)
             progress = train(args, model, train_images, test_x)
-            metrics = write_outputs(args, model, progress, test_x, train_images, train_labels)
+            metrics = write_outputs(args, model, progress, (train_images, train_labels), (test_x, test_labels))
             print(json.dumps(metrics["test"], indent=2))
             print(f"saved to {args.out}")
         if args.push_to_hub:

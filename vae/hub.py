@@ -6,7 +6,7 @@ from huggingface_hub import HfApi, get_token
 from vae.checkpoint import CHECKPOINT_NAME
 
 PUBLISHED_FILES = ["config.json", "model.safetensors", "metrics.json", "class_stats.json",
-                   "samples.png", "training_curve.png", "README.md"]
+                   "test_latents.safetensors", "samples.png", "training_curve.png", "README.md"]
 
 
 class PushError(RuntimeError):

@@ -84,25 +84,29 @@ class VAE(
         kl = kl_normal(mean, var, self.prior_mean, self.prior_var).mean()
         return kl + rec, kl, rec
 
-    def negative_iwae_bound(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """k-sample importance-weighted bound −log 1/k Σ p(x, z_i)/q(z_i|x) (Burda et al. 2016, eq. 8).
+    def importance_terms(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """log p(x|z_i) and log q(z_i|x) − log p(z_i), each `(k, batch)`, for z_i ~ q(z|x).
 
-        Returns (niwae, kl, rec) as batch means; kl and rec are the ELBO's terms averaged over the k
-        samples. Samples are decoded in chunks of about IWAE_CHUNK_ELEMENTS rows to bound memory.
+        Samples are decoded in chunks of about IWAE_CHUNK_ELEMENTS rows so k = 1000 fits in memory.
         """
         mean, var = self.encode(x)
         chunk = max(1, IWAE_CHUNK_ELEMENTS // x.shape[0])
-        log_w, kl, rec = [], [], []
+        log_px_z, log_q_minus_p = [], []
         for start in range(0, k, chunk):
             n = min(chunk, k - start)
             z = sample_gaussian(mean.expand(n, *mean.shape), var.expand(n, *var.shape))  # (n, batch, z)
-            log_px_z = log_bernoulli_with_logits(x, self.decode(z))
-            log_q_minus_p = log_normal(z, mean, var) - log_normal(z, self.prior_mean, self.prior_var)
-            log_w.append(log_px_z - log_q_minus_p)
-            kl.append(log_q_minus_p)
-            rec.append(-log_px_z)
-        niwae = -log_mean_exp(torch.cat(log_w), dim=0).mean()
-        return niwae, torch.cat(kl).mean(), torch.cat(rec).mean()
+            log_px_z.append(log_bernoulli_with_logits(x, self.decode(z)))
+            log_q_minus_p.append(log_normal(z, mean, var) - log_normal(z, self.prior_mean, self.prior_var))
+        return torch.cat(log_px_z), torch.cat(log_q_minus_p)
+
+    def negative_iwae_bound(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """k-sample importance-weighted bound −log 1/k Σ p(x, z_i)/q(z_i|x) (Burda et al. 2016, eq. 8).
+
+        Returns (niwae, kl, rec) as batch means; kl and rec are the ELBO's terms averaged over the k samples.
+        """
+        log_px_z, log_q_minus_p = self.importance_terms(x, k)
+        niwae = -log_mean_exp(log_px_z - log_q_minus_p, dim=0).mean()
+        return niwae, log_q_minus_p.mean(), -log_px_z.mean()
 
     def sample_z(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
         """n draws `(n, z_dim)` from the prior N(0, temperature² I)."""

@@ -1,18 +1,30 @@
-"""Per-digit statistics of the posterior means: a Gaussian per class for "generate a digit d"."""
+"""What the app knows of a model's latent space, saved beside its weights.
+
+class_stats.json: a Gaussian fit (mean, covariance) of the posterior means of each digit over the
+training set, for "generate a digit d". test_latents.safetensors: each test digit's posterior
+mean, label and IWAE NLL, for the latent map and for ranking a drawing against real digits.
+"""
 import json
 from pathlib import Path
 
+import safetensors.torch
 import torch
 
 from vae.model import VAE
 
 CLASS_STATS_NAME = "class_stats.json"
+TEST_LATENTS_NAME = "test_latents.safetensors"
 
 
 @torch.no_grad()
-def class_statistics(model: VAE, x: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> dict:
+def posterior_means(model: VAE, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
+    """Posterior means `(n, z_dim)` of x `(n, 784)`."""
+    return torch.cat([model.encode(batch)[0] for batch in x.split(batch_size)])
+
+
+def class_statistics(model: VAE, x: torch.Tensor, labels: torch.Tensor) -> dict:
     """Mean `(z_dim,)` and covariance `(z_dim, z_dim)` of the posterior means of each digit in x `(n, 784)`."""
-    means = torch.cat([model.encode(batch)[0] for batch in x.split(batch_size)]).double()
+    means = posterior_means(model, x).double()
     stats = {}
     for digit in labels.unique().tolist():
         z = means[labels == digit]
@@ -39,3 +51,14 @@ def sample_class_latents(stats: dict, digit: int, n: int, temperature: float = 1
     chol = torch.linalg.cholesky(cov + jitter)
     eps = torch.randn(n, len(mean), generator=generator, dtype=cov.dtype)
     return (mean + temperature * eps @ chol.T).float()
+
+
+def save_test_latents(model: VAE, x: torch.Tensor, labels: torch.Tensor, nll: torch.Tensor, folder: Path) -> None:
+    """Write test_latents.safetensors: posterior_mean `(n, z_dim)`, label `(n,)`, iwae_nll `(n,)`."""
+    tensors = {"posterior_mean": posterior_means(model, x), "label": labels.to(torch.int64), "iwae_nll": nll.float()}
+    safetensors.torch.save_file({k: v.contiguous() for k, v in tensors.items()}, str(Path(folder) / TEST_LATENTS_NAME))
+
+
+def load_test_latents(folder: Path) -> dict[str, torch.Tensor]:
+    """Read test_latents.safetensors from a weights folder."""
+    return safetensors.torch.load_file(str(Path(folder) / TEST_LATENTS_NAME))
