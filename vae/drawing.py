@@ -1,0 +1,261 @@
+"""A canvas sketch or an uploaded picture turned into an MNIST-style 28×28 digit (LeCun et al. 1998).
+
+MNIST digits were cropped, scaled to fit a 20×20 box keeping their aspect ratio (anti-aliased), then
+placed in a 28×28 field with their centre of mass at the centre. Ink is 1, paper is 0, as in MNIST.
+"""
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from PIL import Image
+
+from vae.limits import MAX_INK_FRACTION, MAX_UPLOAD_PIXELS, MIN_INK_EXTENT
+
+MNIST_SIZE = 28
+MNIST_BOX = 20
+MNIST_CENTRE = 14.0
+"""Mean centre of mass of the MNIST test digits, in pixel indices (measured 13.99, 14.01)."""
+INK_THRESHOLD = 0.1
+"""Ink fainter than this is noise: paper texture, compression artefacts, anti-aliasing fringe."""
+MIN_CONTRAST = 0.05
+"""A picture whose grey levels span less than this (of full scale) is blank paper."""
+MIN_STROKE_WIDTH = 2.0
+"""Thinner strokes (pixels, in the 20×20 box) are thickened to this; MNIST's 5th percentile is 1.85."""
+WORK_SIZE = 4 * MNIST_BOX
+"""Larger crops are max-pooled to about this size first, so that a thin stroke cannot average away."""
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+"""ITU-R 601 luminance weights, as PIL's convert("L")."""
+HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
+"""PIL modes read as numbers rather than converted to 8 bits (which would clip them)."""
+
+NO_DRAWING = "No drawing was received: draw a digit on the canvas (API callers: send the picture as 'composite')."
+NO_IMAGE = "No image was received: upload a picture of a digit."
+BLANK = "No ink was found: draw or upload a digit."
+DOT = "The ink is too small to be a digit (a single dot?): draw the digit larger."
+FULL = "Ink covers almost the whole canvas, so there is no digit shape: clear it and draw a digit."
+
+
+class InputError(ValueError):
+    """A problem with the user's input; str(error) is one sentence to show in the UI."""
+
+
+def sketch_to_ink(value: dict | None) -> np.ndarray:
+    """gr.Sketchpad value {background, layers, composite} → ink `(H, W)` float32 in [0, 1].
+
+    The composite is used when present, else the union of the layers. Each may be an array, a PIL
+    image or a file path; transparent canvases give the alpha, opaque ones the contrast with the paper.
+    """
+    if value is None:
+        raise InputError(NO_DRAWING)
+    if not isinstance(value, dict):
+        raise InputError(f"Expected the sketchpad's dict of background, layers and composite, got {type(value).__name__}.")
+    if value.get("composite") is not None:
+        return image_to_ink(value["composite"])
+    layers = [image_to_ink(layer) for layer in value.get("layers") or [] if layer is not None]
+    if not layers:
+        raise InputError(NO_DRAWING)
+    if len({layer.shape for layer in layers}) > 1:
+        raise InputError("The drawing's layers have different sizes.")
+    return np.maximum.reduce(layers)
+
+
+def image_to_ink(image: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
+    """A picture in any mode (RGBA, LA, L, RGB, P, 1, I;16 ...) → ink `(H, W)` float32 in [0, 1].
+
+    Transparent paper: ink is the alpha. Opaque paper: the polarity (dark ink on light paper or
+    light on dark) comes from the border, and the paper level maps to 0, the strongest ink to 1.
+    """
+    colour, alpha = _split_alpha(_pixels(image))
+    if alpha is not None:
+        alpha = _to_unit(alpha)
+        if np.median(_border(alpha)) < 0.5:
+            return alpha
+    return _ink_from_grey(_luminance(_to_unit(colour)))
+
+
+def center_like_mnist(ink: np.ndarray) -> np.ndarray:
+    """Ink `(H, W)` → MNIST-style digit `(28, 28)` float32 in [0, 1]: cropped, fit into 20×20, centred by mass."""
+    ink = _checked_ink(ink)
+    mask = ink > INK_THRESHOLD
+    if not mask.any():
+        raise InputError(BLANK)
+    if mask.mean() > MAX_INK_FRACTION:
+        raise InputError(FULL)
+    rows, columns = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    crop = np.where(mask, ink, 0)[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    if max(crop.shape) < MIN_INK_EXTENT * max(ink.shape):
+        raise InputError(DOT)
+    return _place_by_centre_of_mass(_fit_box(crop))
+
+
+def preprocess_sketch(value: dict | None) -> np.ndarray:
+    """Sketchpad value → MNIST-style digit `(28, 28)`."""
+    return center_like_mnist(sketch_to_ink(value))
+
+
+def preprocess_upload(image: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
+    """Uploaded picture → MNIST-style digit `(28, 28)`."""
+    return center_like_mnist(image_to_ink(image))
+
+
+def _pixels(source: "Image.Image | np.ndarray | str | Path | None") -> np.ndarray:
+    """The picture's pixels `(H, W)` or `(H, W, channels)`, size-capped, from a path, PIL image or array."""
+    if source is None:
+        raise InputError(NO_IMAGE)
+    if isinstance(source, (str, Path)):
+        source = _open(Path(source))
+    if isinstance(source, Image.Image):
+        _check_pixel_count(source.width * source.height)
+        return _pil_pixels(source)
+    if isinstance(source, np.ndarray):
+        return _checked_array(source)
+    raise InputError(f"Expected an image (PIL image, array or file path), got {type(source).__name__}.")
+
+
+def _open(path: Path) -> Image.Image:
+    """Decode an image file, refusing oversized ones (PIL's decompression-bomb guard included) before decoding."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                _check_pixel_count(image.width * image.height)
+                image.load()
+                return image
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(f"The image '{path.name}' has too many pixels: upload one of at most {MAX_UPLOAD_PIXELS:,}.") from None
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise InputError(f"The file '{path.name}' is not an image that can be read: upload a PNG or JPEG.") from None
+
+
+def _check_pixel_count(pixels: int) -> None:
+    """InputError when a picture has more than MAX_UPLOAD_PIXELS pixels."""
+    if pixels > MAX_UPLOAD_PIXELS:
+        raise InputError(f"The image has {pixels:,} pixels, more than the {MAX_UPLOAD_PIXELS:,} allowed: upload a smaller one.")
+
+
+def _pil_pixels(image: Image.Image) -> np.ndarray:
+    """PIL image → array: `(H, W)` numbers for high-bit modes, `(H, W, 4)` RGBA when it has transparency, else `(H, W)` L."""
+    if image.mode in HIGH_BIT_MODES:
+        return np.asarray(image, dtype=np.float32)
+    return np.asarray(image.convert("RGBA" if image.has_transparency_data else "L"))
+
+
+def _checked_array(array: np.ndarray) -> np.ndarray:
+    """The array itself if it is a finite `(H, W)` or `(H, W, 1–4)` picture of numbers, else InputError."""
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 2, 3, 4)) or 0 in array.shape:
+        raise InputError(f"Expected an image array of shape (H, W), (H, W, 3) or (H, W, 4), got {array.shape}.")
+    if array.dtype.kind not in "buif":
+        raise InputError(f"Expected an image array of numbers, got dtype {array.dtype}.")
+    _check_pixel_count(array.shape[0] * array.shape[1])
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise InputError("The image contains NaN or infinite values.")
+    return array
+
+
+def _split_alpha(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(colour `(H, W)` or `(H, W, 3)`, alpha `(H, W)` or None) of an `(H, W[, channels])` array."""
+    if pixels.ndim == 2:
+        return pixels, None
+    channels = pixels.shape[2]
+    if channels in (2, 4):
+        return pixels[..., :channels - 1].squeeze(2) if channels == 2 else pixels[..., :3], pixels[..., -1]
+    return pixels.squeeze(2) if channels == 1 else pixels, None
+
+
+def _to_unit(values: np.ndarray) -> np.ndarray:
+    """Numbers → float32 in [0, 1], full scale guessed from the largest value: 1, 255, 65535 or the maximum."""
+    values = values.astype(np.float32)
+    peak = float(values.max())
+    scale = next((s for s in (1.0, 255.0, 65535.0) if peak <= s), peak)
+    return np.clip(values / scale, 0, 1)
+
+
+def _luminance(colour: np.ndarray) -> np.ndarray:
+    """Grey `(H, W)` of grey `(H, W)` or RGB `(H, W, 3)` values."""
+    return colour if colour.ndim == 2 else colour @ LUMA
+
+
+def _border(values: np.ndarray) -> np.ndarray:
+    """The outermost rows and columns of `(H, W)`, flattened: where the paper shows."""
+    return np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
+
+
+def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
+    """Grey `(H, W)` in [0, 1] → ink: paper (the border's median) at 0, the far extreme at 1."""
+    low, high = float(grey.min()), float(grey.max())
+    if high - low < MIN_CONTRAST:
+        return np.zeros_like(grey)
+    paper = float(np.median(_border(grey)))
+    if paper - low > high - paper:
+        ink = (paper - grey) / (paper - low)
+    else:
+        ink = (grey - paper) / (high - paper)
+    return np.clip(ink, 0, 1).astype(np.float32)
+
+
+def _checked_ink(ink: np.ndarray) -> np.ndarray:
+    """Ink as a finite `(H, W)` float32 array clipped to [0, 1], else InputError."""
+    ink = np.asarray(ink, dtype=np.float32)
+    if ink.ndim != 2:
+        raise InputError(f"Expected ink of shape (H, W), got {ink.shape}.")
+    if not np.isfinite(ink).all():
+        raise InputError("The image contains NaN or infinite values.")
+    return np.clip(ink, 0, 1)
+
+
+def _fit_box(crop: np.ndarray) -> np.ndarray:
+    """Crop `(h, w)` → `(h', w')` with max(h', w') = 20, aspect kept, thin strokes thickened, anti-aliased."""
+    crop = _max_pool(crop, math.ceil(max(crop.shape) / WORK_SIZE))
+    crop = _thicken(crop, MIN_STROKE_WIDTH * max(crop.shape) / MNIST_BOX)
+    height, width = crop.shape
+    scale = MNIST_BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.clip(np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.LANCZOS)), 0, 1)
+
+
+def _max_pool(ink: np.ndarray, factor: int) -> np.ndarray:
+    """Shrink `(h, w)` by an integer factor keeping each block's strongest ink: `(ceil(h/f), ceil(w/f))`."""
+    if factor <= 1:
+        return ink
+    height, width = (-(-n // factor) for n in ink.shape)
+    padded = np.pad(ink, ((0, height * factor - ink.shape[0]), (0, width * factor - ink.shape[1])))
+    return padded.reshape(height, factor, width, factor).max(axis=(1, 3))
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in pixels of a boolean `(h, w)` drawing: 2·area / perimeter (exact for long strokes)."""
+    padded = np.pad(mask, 1)
+    perimeter = np.count_nonzero(padded[1:] != padded[:-1]) + np.count_nonzero(padded[:, 1:] != padded[:, :-1])
+    return 2 * np.count_nonzero(mask) / max(perimeter, 1)
+
+
+def _thicken(ink: np.ndarray, target_width: float) -> np.ndarray:
+    """Dilate `(h, w)` ink (grey max filter) so its strokes are about target_width pixels wide."""
+    radius = round((target_width - _stroke_width(ink > INK_THRESHOLD)) / 2)
+    if radius < 1:
+        return ink
+    size = 2 * radius + 1
+    rows = sliding_window_view(np.pad(ink, ((radius, radius), (0, 0))), size, axis=0).max(-1)
+    return sliding_window_view(np.pad(rows, ((0, 0), (radius, radius))), size, axis=1).max(-1)
+
+
+def _place_by_centre_of_mass(digit: np.ndarray) -> np.ndarray:
+    """Paste `(h, w)` (both ≤ 20) into a blank `(28, 28)` so its centre of mass is nearest MNIST_CENTRE."""
+    mass = float(digit.sum())
+    if mass <= 0:
+        raise InputError(DOT)
+    top = _offset(digit.sum(1), mass)
+    left = _offset(digit.sum(0), mass)
+    canvas = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
+    canvas[top:top + digit.shape[0], left:left + digit.shape[1]] = digit
+    return canvas
+
+
+def _offset(profile: np.ndarray, mass: float) -> int:
+    """Shift along one axis that brings the profile's centre of mass to MNIST_CENTRE, kept inside the field."""
+    centre = float(profile @ np.arange(len(profile))) / mass
+    return int(np.clip(round(MNIST_CENTRE - centre), 0, MNIST_SIZE - len(profile)))

@@ -1,0 +1,31 @@
+"""Caps on every size a user (UI or API) controls, checked server-side, all in one place."""
+
+LATENT_SLIDER_RANGE = 3.0
+"""Latent sliders go from -3 to 3 (three prior standard deviations)."""
+MAX_LATENT_ABS = 10.0
+"""API latent values beyond ±10 (or NaN/inf) are refused."""
+
+DEFAULT_GRID_ROWS, DEFAULT_GRID_COLUMNS = 10, 20
+MAX_GRID_ROWS, MAX_GRID_COLUMNS = 32, 32
+MAX_TEMPERATURE = 3.0
+"""Largest prior standard-deviation scale; temperatures must also be > 0."""
+MAX_INTERPOLATION_FRAMES = 32
+MAX_GENERATED_DIGITS = 64
+MAX_MANIFOLD_STEPS = 32
+"""Decodes per side of the 2-D latent manifold picture."""
+MAX_UPSCALE_FACTOR = 16
+MAX_DISPLAY_PIXELS = 16_000_000
+"""Largest upscaled picture, in pixels."""
+MAX_SEED = 2**32 - 1
+
+APP_IWAE_K = 100
+MAX_IWAE_K = 1000
+POSTERIOR_SAMPLES = 8
+MAX_POSTERIOR_SAMPLES = 64
+
+MAX_UPLOAD_PIXELS = 25_000_000
+"""Larger uploads are refused before decoding; a 4000×4000 upload is accepted (and downscaled)."""
+MIN_INK_EXTENT = 0.15
+"""The ink's bounding box must span this fraction of the canvas's longer side, else it is a dot, not a digit."""
+MAX_INK_FRACTION = 0.9
+"""Ink on more than this fraction of the canvas has no digit shape."""
