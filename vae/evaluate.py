@@ -12,18 +12,20 @@ def evaluate(model: VAE, x: torch.Tensor, iwae_k: int, batch_size: int = 500, se
     """NELBO, KL, Rec and IWAE-k NLL of binary x `(n, 784)`, averaged over all n digits, and the
     per-digit IWAE-k NLL `(n,)` (empty when iwae_k is 0).
 
-    The sampling noise is seeded so that the same model and data give the same figures.
+    The sampling noise is seeded so that the same model and data give the same figures; the
+    caller's RNG (a training run's noise) is left as it was, so evaluating never changes training.
     """
-    torch.manual_seed(seed)
-    totals = {"nelbo": 0.0, "kl": 0.0, "rec": 0.0}
-    per_digit_nll = []
-    for batch in tqdm(x.split(batch_size), desc=f"evaluate (IWAE-{iwae_k})", leave=False, disable=not progress):
-        for key, value in zip(totals, model.negative_elbo_bound(batch)):
-            totals[key] += value.item() * len(batch)
-        if iwae_k > 0:
-            log_px_z, log_q_minus_p = model.importance_terms(batch, iwae_k)
-            per_digit_nll.append(-log_mean_exp(log_px_z - log_q_minus_p, dim=0))
-    figures = {key: total / len(x) for key, total in totals.items()}
-    nll = torch.cat(per_digit_nll) if per_digit_nll else torch.empty(0)
-    figures["iwae_nll"] = nll.mean().item() if len(nll) else float("nan")
-    return figures, nll
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        totals = {"nelbo": 0.0, "kl": 0.0, "rec": 0.0}
+        per_digit_nll = []
+        for batch in tqdm(x.split(batch_size), desc=f"evaluate (IWAE-{iwae_k})", leave=False, disable=not progress):
+            for key, value in zip(totals, model.negative_elbo_bound(batch)):
+                totals[key] += value.item() * len(batch)
+            if iwae_k > 0:
+                log_px_z, log_q_minus_p = model.importance_terms(batch, iwae_k)
+                per_digit_nll.append(-log_mean_exp(log_px_z - log_q_minus_p, dim=0))
+        figures = {key: total / len(x) for key, total in totals.items()}
+        nll = torch.cat(per_digit_nll) if per_digit_nll else torch.empty(0)
+        figures["iwae_nll"] = nll.mean().item() if len(nll) else float("nan")
+        return figures, nll
