@@ -76,8 +76,6 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
         progress = saved
     elif checkpoint.exists():
         sys.exit(f"error: {checkpoint} exists; pass --resume to continue it, or choose another --out.")
-    else:
-        torch.manual_seed(args.seed)
 
     start = progress["iteration"]
     batches = training_batches(train_images, args.batch_size, args.seed, start)
@@ -150,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             test_images, test_labels = load_mnist(args.data_dir, train=False)
             test_x = fixed_binarization(test_images)
             args.out.mkdir(parents=True, exist_ok=True)
+            torch.manual_seed(args.seed)  # initial weights, then training noise (a resume restores its RNG)
             model = VAE(z_dim=args.z_dim, hidden_dims=args.hidden)
             progress = train(args, model, train_images, test_x)
             metrics = write_outputs(args, model, progress, (train_images, train_labels), (test_x, test_labels))
