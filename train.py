@@ -80,7 +80,7 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
     start = progress["iteration"]
     batches = training_batches(train_images, args.batch_size, args.seed, start)
     began = time.perf_counter() - progress["elapsed_s"]
-    running = torch.zeros(3)
+    running, summed = torch.zeros(3), 0  # training NELBO/KL/Rec summed since the last history point
     bar = tqdm(range(start, args.iterations), initial=start, total=args.iterations, desc="train", unit="it")
     for iteration in bar:
         for group in optimizer.param_groups:
@@ -90,12 +90,12 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
         nelbo.backward()
         optimizer.step()
         running += torch.stack([nelbo, kl, rec]).detach()
+        summed += 1
 
         done = iteration + 1
         if done % 100 == 0 or done == args.iterations:
-            n = 100 if done % 100 == 0 else done % 100
-            nelbo_avg, kl_avg, rec_avg = (running / n).tolist()
-            running.zero_()
+            nelbo_avg, kl_avg, rec_avg = (running / summed).tolist()
+            running, summed = torch.zeros(3), 0
             progress["history"].append({"iteration": done, "nelbo": nelbo_avg, "kl": kl_avg, "rec": rec_avg})
             bar.set_postfix(NELBO=f"{nelbo_avg:.1f}", KL=f"{kl_avg:.1f}", Rec=f"{rec_avg:.1f}")
         if done % args.eval_every == 0 or done == args.iterations:
