@@ -28,6 +28,7 @@ TRAIN_SET_SIZE = 60_000
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="data", help="folder holding MNIST/raw (downloaded there if missing)")
+    parser.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing MNIST")
     parser.add_argument("--out", type=Path, default=Path("weights/vae-z10"), help="output folder (weights/<name>)")
     parser.add_argument("--z-dim", type=int, default=10, help="latent dimensions")
     parser.add_argument("--hidden", type=int, nargs="+", default=[300, 300], help="hidden layer widths")
@@ -144,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     try:
         if not args.push_only:
-            train_images, train_labels = load_mnist(args.data_dir, train=True)
-            test_images, test_labels = load_mnist(args.data_dir, train=False)
+            train_images, train_labels = load_mnist(args.data_dir, train=True, download=not args.no_download)
+            test_images, test_labels = load_mnist(args.data_dir, train=False, download=not args.no_download)
             test_x = fixed_binarization(test_images)
             args.out.mkdir(parents=True, exist_ok=True)
             torch.manual_seed(args.seed)  # initial weights, then training noise (a resume restores its RNG)
