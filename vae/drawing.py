@@ -45,15 +45,15 @@ def sketch_to_ink(value: dict | None) -> np.ndarray:
     """gr.Sketchpad value {background, layers, composite} → ink `(H, W)` float32 in [0, 1].
 
     The composite is used when present, else the union of the layers. Each may be an array, a PIL
-    image or a file path; transparent canvases give the alpha, opaque ones the contrast with the paper.
+    image or a file path; a canvas with any transparency gives its alpha, an opaque one its inverted luminance.
     """
     if value is None:
         raise InputError(NO_DRAWING)
     if not isinstance(value, dict):
         raise InputError(f"Expected the sketchpad's dict of background, layers and composite, got {type(value).__name__}.")
     if value.get("composite") is not None:
-        return image_to_ink(value["composite"])
-    layers = [image_to_ink(layer) for layer in value.get("layers") or [] if layer is not None]
+        return _canvas_ink(value["composite"])
+    layers = [_canvas_ink(layer) for layer in value.get("layers") or [] if layer is not None]
     if not layers:
         raise InputError(NO_DRAWING)
     if len({layer.shape for layer in layers}) > 1:
@@ -67,12 +67,10 @@ def image_to_ink(image: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
     Transparent paper: ink is the alpha. Opaque paper: the polarity (dark ink on light paper or
     light on dark) comes from the border, and the paper level maps to 0, the strongest ink to 1.
     """
-    colour, alpha = _split_alpha(_pixels(image))
-    if alpha is not None:
-        alpha = _to_unit(alpha)
-        if np.median(_border(alpha)) < 0.5:
-            return alpha
-    return _ink_from_grey(_luminance(_to_unit(colour)))
+    grey, alpha = _unit_channels(image)
+    if alpha is not None and np.median(_border(alpha)) < 0.5:
+        return alpha
+    return _ink_from_grey(grey)
 
 
 def center_like_mnist(ink: np.ndarray) -> np.ndarray:
@@ -98,6 +96,20 @@ def preprocess_sketch(value: dict | None) -> np.ndarray:
 def preprocess_upload(image: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
     """Uploaded picture → MNIST-style digit `(28, 28)`."""
     return center_like_mnist(image_to_ink(image))
+
+
+def _canvas_ink(source: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
+    """A Sketchpad composite or layer → ink `(H, W)`: its alpha when any of it is transparent, else 1 − luminance."""
+    grey, alpha = _unit_channels(source)
+    if alpha is not None and alpha.min() < 1:
+        return alpha
+    return 1 - grey
+
+
+def _unit_channels(source: "Image.Image | np.ndarray | str | Path | None") -> tuple[np.ndarray, np.ndarray | None]:
+    """Luminance `(H, W)` and alpha `(H, W)` (None when opaque by format) of a picture, float32 in [0, 1]."""
+    colour, alpha = _split_alpha(_pixels(source))
+    return _luminance(_to_unit(colour)), None if alpha is None else _to_unit(alpha)
 
 
 def _pixels(source: "Image.Image | np.ndarray | str | Path | None") -> np.ndarray:
