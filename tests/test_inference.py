@@ -1,0 +1,277 @@
+"""Inference helpers on small random VAEs: agreement with the model's own bounds, reproducibility, layout, caps."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from vae.drawing import InputError
+from vae.inference import (
+    GRID_PADDING, decode_latent, generate_digit, interpolate, latent_manifold, posterior_mean, random_latent,
+    reconstruct, sample_grid, tile, upscale, validate_latent,
+)
+from vae.limits import (
+    LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_IWAE_K,
+    MAX_LATENT_ABS, MAX_TEMPERATURE, MAX_UPSCALE_FACTOR,
+)
+from vae.model import VAE
+from vae.report import SAMPLE_GRID_COLUMNS, SAMPLE_GRID_ROWS, save_sample_grid
+
+CELL = 28 + GRID_PADDING
+ESTIMATE_TOLERANCE = 3.0
+"""Nats; one seeded estimate's spread on these models is about 0.7 nats."""
+
+
+def small_vae(z_dim: int) -> VAE:
+    torch.manual_seed(z_dim)
+    return VAE(z_dim=z_dim, hidden_dims=[32]).eval()
+
+
+@pytest.fixture(scope="module")
+def model() -> VAE:
+    return small_vae(10)
+
+
+@pytest.fixture(scope="module")
+def plane_model() -> VAE:
+    return small_vae(2)
+
+
+@pytest.fixture(scope="module")
+def digit() -> np.ndarray:
+    """A grey '1' with a serif: some pixels above and some below the 0.5 binarisation threshold."""
+    image = np.zeros((28, 28), dtype=np.float32)
+    image[4:24, 13:16] = 0.9
+    image[4:7, 10:13] = 0.4
+    return image
+
+
+def decoded(model: VAE, z) -> np.ndarray:
+    """The model's own Bernoulli means `(n, 28, 28)` for latents z `(n, z_dim)`."""
+    with torch.no_grad():
+        return torch.sigmoid(model.decode(torch.as_tensor(np.asarray(z), dtype=torch.float32))).reshape(-1, 28, 28).numpy()
+
+
+def cell(grid: np.ndarray, row: int, column: int) -> np.ndarray:
+    """The 28×28 tile at (row, column) of a padded grid picture."""
+    top, left = GRID_PADDING + row * CELL, GRID_PADDING + column * CELL
+    return grid[top:top + 28, left:left + 28]
+
+
+def test_reconstruction_uses_the_binarised_input_posterior(model, digit):
+    result = reconstruct(model, digit, n_samples=5)
+    binary = torch.from_numpy(digit > 0.5).float().reshape(1, -1)
+    with torch.no_grad():
+        mean, var = model.encode(binary)
+    assert np.allclose(result.posterior_mean, mean[0].numpy(), atol=1e-6)
+    assert np.allclose(result.posterior_std, var[0].sqrt().numpy(), atol=1e-6)
+    assert np.allclose(result.reconstruction, decoded(model, mean)[0], atol=1e-6)
+    assert np.array_equal(result.model_input, digit)
+    assert result.posterior_samples.shape == (5, 28, 28)
+    assert result.posterior_samples.dtype == np.float32
+    assert not np.allclose(result.posterior_samples[0], result.posterior_samples[1])
+    assert np.array_equal(posterior_mean(model, digit), result.posterior_mean)
+
+
+def test_scores_agree_with_the_models_own_bounds(model, digit):
+    result = reconstruct(model, digit, iwae_k=100)
+    binary = torch.from_numpy(digit > 0.5).float().reshape(1, -1)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        nelbo, kl, _ = model.negative_elbo_bound(binary.expand(2000, -1))  # mean of 2000 one-sample estimates
+        niwae = np.mean([model.negative_iwae_bound(binary, 100)[0].item() for _ in range(10)])
+    assert result.kl == pytest.approx(kl.item(), abs=1e-4)
+    assert result.nelbo == pytest.approx(result.kl + result.rec)
+    assert result.nelbo == pytest.approx(nelbo.item(), abs=ESTIMATE_TOLERANCE)
+    assert result.iwae_nll == pytest.approx(niwae, abs=ESTIMATE_TOLERANCE)
+    assert result.iwae_k == 100
+
+
+def test_reconstruct_is_reproducible_per_seed(model, digit):
+    first, again, other = (reconstruct(model, digit, seed=seed) for seed in (1, 1, 2))
+    assert first.iwae_nll == again.iwae_nll and np.array_equal(first.posterior_samples, again.posterior_samples)
+    assert first.iwae_nll != other.iwae_nll
+
+
+def test_percentile_counts_reference_digits_with_a_higher_nll(model, digit):
+    nll = reconstruct(model, digit).iwae_nll
+    reference = np.array([nll - 5, nll + 1, nll + 2, nll + 3])
+    assert reconstruct(model, digit, reference_nll=reference).percentile == pytest.approx(75.0)
+    assert reconstruct(model, digit).percentile is None
+    assert reconstruct(model, digit, reference_nll=np.array([])).percentile is None
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"iwae_k": 0}, "iwae_k must be between 1"),
+    ({"iwae_k": MAX_IWAE_K + 1}, "iwae_k must be between 1"),
+    ({"n_samples": -1}, "n_samples"),
+    ({"seed": -1}, "seed"),
+    ({"seed": 0.5}, "seed must be a whole number"),
+])
+def test_reconstruct_refuses_out_of_range_settings(model, digit, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        reconstruct(model, digit, **kwargs)
+
+
+@pytest.mark.parametrize("image", [np.zeros((20, 20)), np.full((28, 28), np.nan)])
+def test_reconstruct_refuses_images_that_are_not_28x28_finite(model, image):
+    with pytest.raises(InputError):
+        reconstruct(model, image)
+
+
+def test_validate_latent_accepts_lists_tuples_arrays_and_tensors(model):
+    z = [MAX_LATENT_ABS, -MAX_LATENT_ABS, 0, 1, 2, 3, 4, 5, 6, 7]
+    for value in (z, tuple(z), np.array(z, dtype=np.int64), torch.tensor(z, dtype=torch.float64)):
+        checked = validate_latent(model, value)
+        assert checked.dtype == np.float32 and checked.shape == (10,)
+        assert checked.tolist() == pytest.approx(z)
+
+
+@pytest.mark.parametrize("z, message", [
+    ([0.0] * 3, "expected 10 latent values, got 3"),
+    ([0.0] * 11, "expected 10 latent values, got 11"),
+    ([0.0, 0.0, math.nan] + [0.0] * 7, "latent value 3 is NaN"),
+    ([math.inf] + [0.0] * 9, "latent value 1 is inf"),
+    ([0.0] * 9 + [MAX_LATENT_ABS + 0.5], "latent value 10 is 10.5"),
+    (["a"] * 10, "must be a list of 10 numbers"),
+    ([None] * 10, "must be a list of 10 numbers"),
+    ([[0.0], [0.0, 1.0]], "must be a list of 10 numbers"),
+])
+def test_validate_latent_refuses_with_a_sentence(model, z, message):
+    with pytest.raises(InputError, match=message):
+        validate_latent(model, z)
+
+
+def test_decode_latent_is_the_bernoulli_mean(model):
+    z = np.linspace(-2, 2, 10)
+    image = decode_latent(model, z)
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert np.allclose(image, decoded(model, z[None])[0], atol=1e-6)
+    with pytest.raises(InputError):
+        decode_latent(model, z[:5])
+
+
+def test_random_latent_is_seeded_and_within_the_slider_range(model):
+    assert np.array_equal(random_latent(model, 7), random_latent(model, 7))
+    assert not np.array_equal(random_latent(model, 7), random_latent(model, 8))
+    draws = np.stack([random_latent(model, seed) for seed in range(200)])
+    assert np.abs(draws).max() <= LATENT_SLIDER_RANGE
+    assert np.abs(draws).max() == LATENT_SLIDER_RANGE  # some of 2000 N(0, 1) values exceed 3 and are clipped
+    assert random_latent(model, None).shape == (10,)
+
+
+def test_sample_grid_layout_reproducibility_and_white_lines(model):
+    grid = sample_grid(model, 3, 5, seed=4)
+    assert grid.shape == (GRID_PADDING + 3 * CELL, GRID_PADDING + 5 * CELL) and grid.dtype == np.float32
+    assert np.array_equal(grid, sample_grid(model, 3, 5, seed=4))
+    assert not np.array_equal(grid, sample_grid(model, 3, 5, seed=5))
+    assert (grid[:GRID_PADDING] == 1).all() and (grid[:, CELL:CELL + GRID_PADDING] == 1).all()
+    expected = decoded(model, model.sample_z(15, generator=torch.Generator().manual_seed(4)))
+    assert np.allclose(cell(grid, 1, 2), expected[7], atol=1e-6)
+
+
+def test_sample_grid_binary_and_temperature(model):
+    binary = sample_grid(model, 2, 2, seed=0, binary=True)
+    assert set(np.unique(cell(binary, 0, 0))) <= {0.0, 1.0}
+    cold, hot = (sample_grid(model, 4, 4, seed=0, temperature=t) for t in (0.1, MAX_TEMPERATURE))
+    prior_mean = decoded(model, np.zeros((1, 10)))[0]
+    assert np.abs(cell(cold, 0, 0) - prior_mean).mean() < np.abs(cell(hot, 0, 0) - prior_mean).mean()
+
+
+def test_the_apps_default_grid_is_samples_png(model, tmp_path):
+    save_sample_grid(model, tmp_path / "samples.png", seed=3)
+    written = np.asarray(Image.open(tmp_path / "samples.png").convert("L"), dtype=np.float32)
+    grid = sample_grid(model, SAMPLE_GRID_ROWS, SAMPLE_GRID_COLUMNS, seed=3)
+    assert written.shape == grid.shape
+    assert np.abs(written - np.round(grid * 255)).max() <= 1
+
+
+@pytest.mark.parametrize("rows, columns, temperature, message", [
+    (0, 5, 1.0, "rows must be between 1 and 32"),
+    (MAX_GRID_ROWS + 1, 5, 1.0, "rows must be between 1 and 32"),
+    (5, MAX_GRID_COLUMNS + 1, 1.0, "columns must be between 1 and 32"),
+    (2.5, 5, 1.0, "rows must be a whole number"),
+    (5, 5, 0.0, "temperature must be a number greater than 0"),
+    (5, 5, MAX_TEMPERATURE + 0.1, "temperature"),
+    (5, 5, math.nan, "temperature"),
+])
+def test_sample_grid_refuses_beyond_the_caps(model, rows, columns, temperature, message):
+    with pytest.raises(InputError, match=message):
+        sample_grid(model, rows, columns, seed=0, temperature=temperature)
+
+
+def test_tile_places_images_row_by_row_and_leaves_empty_cells_white():
+    images = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
+    grid = tile(images, 3)
+    assert grid.shape == (GRID_PADDING + 2 * CELL, GRID_PADDING + 3 * CELL)
+    for index, image in enumerate(images):
+        assert np.array_equal(cell(grid, *divmod(index, 3)), image)
+    assert (cell(grid, 1, 2) == 1).all()
+    with pytest.raises(InputError):
+        tile(images[:0], 3)
+
+
+def test_interpolation_runs_linearly_from_start_to_end(model):
+    start, end = np.full(10, -1.0), np.full(10, 2.0)
+    frames = interpolate(model, start, end, 4)
+    assert frames.shape == (4, 28, 28)
+    assert np.allclose(frames, decoded(model, [start, start + 1, start + 2, end]), atol=1e-6)
+    for bad in (1, MAX_INTERPOLATION_FRAMES + 1):
+        with pytest.raises(InputError, match="frames"):
+            interpolate(model, start, end, bad)
+    with pytest.raises(InputError, match="latent value 1 is NaN"):
+        interpolate(model, [math.nan] * 10, end, 4)
+
+
+def fake_class_stats(z_dim: int, spread: float = 1e-4) -> dict:
+    """Digit d's latents cluster tightly around (d, d, ...)."""
+    return {"z_dim": z_dim, "classes": {str(d): {"count": 1, "mean": [float(d)] * z_dim,
+                                                 "cov": (spread * np.eye(z_dim)).tolist()} for d in range(10)}}
+
+
+def test_generate_digit_decodes_draws_from_the_digits_gaussian(model):
+    images = generate_digit(model, fake_class_stats(10), digit=3, count=4, seed=1)
+    assert images.shape == (4, 28, 28)
+    assert np.allclose(images, decoded(model, np.full((4, 10), 3.0)), atol=0.05)
+    assert np.array_equal(images, generate_digit(model, fake_class_stats(10), 3, 4, seed=1))
+    spread = generate_digit(model, fake_class_stats(10, spread=1.0), 3, 4, seed=1)
+    assert not np.allclose(spread[0], spread[1], atol=0.05)
+
+
+@pytest.mark.parametrize("stats, digit, count, message", [
+    (None, 3, 4, "no class statistics"),
+    (fake_class_stats(10), 10, 4, "digit must be between 0 and 9"),
+    ({"z_dim": 10, "classes": {}}, 3, 4, "no digit 3"),
+    (fake_class_stats(10), 3, 0, "count must be between 1"),
+    (fake_class_stats(10), 3, MAX_GENERATED_DIGITS + 1, "count must be between 1"),
+])
+def test_generate_digit_refuses_with_a_sentence(model, stats, digit, count, message):
+    with pytest.raises(InputError, match=message):
+        generate_digit(model, stats, digit, count, seed=0)
+
+
+def test_latent_manifold_corners_and_orientation(plane_model):
+    grid = latent_manifold(plane_model, extent=2.0, steps=5)
+    assert grid.shape == (GRID_PADDING + 5 * CELL,) * 2
+    corners = decoded(plane_model, [[-2.0, 2.0], [2.0, 2.0], [-2.0, -2.0]])
+    assert np.allclose(cell(grid, 0, 0), corners[0], atol=1e-6)  # top left: z1 = -extent, z2 = +extent
+    assert np.allclose(cell(grid, 0, 4), corners[1], atol=1e-6)
+    assert np.allclose(cell(grid, 4, 0), corners[2], atol=1e-6)
+
+
+def test_latent_manifold_needs_a_2d_latent_space(model, plane_model):
+    with pytest.raises(InputError, match="2-D"):
+        latent_manifold(model)
+    with pytest.raises(InputError, match="steps"):
+        latent_manifold(plane_model, steps=1)
+
+
+def test_upscale_makes_crisp_uint8_blocks():
+    image = np.array([[0.0, 1.0], [0.5, 0.25]], dtype=np.float32)
+    big = upscale(image, 3)
+    assert big.shape == (6, 6) and big.dtype == np.uint8
+    assert (big[:3, :3] == 0).all() and (big[:3, 3:] == 255).all() and (big[3:, :3] == 128).all()
+    for bad in (0, MAX_UPSCALE_FACTOR + 1):
+        with pytest.raises(InputError, match="factor"):
+            upscale(image, bad)
