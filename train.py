@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from vae.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from vae.checkpoint import CHECKPOINT_NAME, load_checkpoint, load_progress, save_checkpoint
 from vae.data import DatasetNotFoundError, fixed_binarization, load_mnist, training_batches
 from vae.evaluate import evaluate
 from vae.hub import PushError, push_folder
@@ -70,11 +70,11 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
     checkpoint = args.out / CHECKPOINT_NAME
     progress = {"iteration": 0, "elapsed_s": 0.0, "history": [], "evaluations": [], "config": model.config}
     if args.resume and checkpoint.exists():
-        saved = load_checkpoint(checkpoint, model, optimizer)
-        if saved["config"] != model.config:
-            sys.exit(f"error: {checkpoint} was trained with {saved['config']}, not {model.config}; "
+        saved_config = load_progress(checkpoint)["config"]
+        if saved_config != model.config:
+            sys.exit(f"error: {checkpoint} was trained with {saved_config}, not {model.config}; "
                      "pass the same --z-dim/--hidden or a new --out.")
-        progress = saved
+        progress = load_checkpoint(checkpoint, model, optimizer)
     elif checkpoint.exists():
         sys.exit(f"error: {checkpoint} exists; pass --resume to continue it, or choose another --out.")
 

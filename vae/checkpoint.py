@@ -43,6 +43,12 @@ def save_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.O
     atomic_write(path, lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata=metadata))
 
 
+def load_progress(path: Path) -> dict:
+    """The progress dict saved in a checkpoint, without loading tensors (to check its config before restoring)."""
+    with safetensors.safe_open(str(path), framework="pt") as f:
+        return json.loads(f.metadata()["progress"])
+
+
 def load_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict:
     """Restore model, optimizer and RNG state from path in place; return the saved progress dict."""
     with safetensors.safe_open(str(path), framework="pt") as f:
