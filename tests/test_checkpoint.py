@@ -3,7 +3,7 @@ import pytest
 import safetensors.torch
 import torch
 
-from vae.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from vae.checkpoint import CHECKPOINT_NAME, load_checkpoint, load_progress, save_checkpoint
 from vae.model import VAE
 
 CONFIG = {"z_dim": 2, "hidden_dims": [32]}
@@ -41,6 +41,7 @@ def test_load_restores_model_optimizer_rng_and_progress_exactly(tmp_path):
     torch.rand(10)  # move the RNG on, so restoring it is observable
 
     fresh_model, fresh_optimizer = trained_model_and_optimizer(steps=0, seed=1)
+    assert load_progress(tmp_path / CHECKPOINT_NAME) == progress
     restored = load_checkpoint(tmp_path / CHECKPOINT_NAME, fresh_model, fresh_optimizer)
 
     assert restored == progress
