@@ -1,0 +1,80 @@
+"""Server-side latency of what the app computes per click, on the shipped z=10 model.
+
+Medians (and 90th percentiles) of many repeats after a warm-up, in milliseconds, against the targets
+the app's responsiveness needs. Preprocessing of a canvas and of a large upload is listed for reference.
+
+    OMP_NUM_THREADS=1 python bench/bench_inference.py [--repeats 200] [--threads 1]
+"""
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vae.drawing import preprocess_sketch, preprocess_upload  # noqa: E402
+from vae.inference import decode_latent, reconstruct, sample_grid  # noqa: E402
+from vae.limits import APP_IWAE_K  # noqa: E402
+from vae.loading import BUNDLED_MODELS, load_bundle  # noqa: E402
+
+WARMUP = 5
+
+
+def time_ms(call: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median and 90th percentile of call()'s wall time in milliseconds, after WARMUP untimed calls."""
+    for _ in range(WARMUP):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(1000 * (time.perf_counter() - start))
+    return statistics.median(times), statistics.quantiles(times, n=10)[-1]
+
+
+def seven(size: int, width: int) -> Image.Image:
+    """A '7' drawn in black on white paper, size × size pixels."""
+    image = Image.new("L", (size, size), 255)
+    points = [(0.25 * size, 0.15 * size), (0.75 * size, 0.15 * size), (0.4 * size, 0.85 * size)]
+    ImageDraw.Draw(image).line(points, fill=0, width=width)
+    return image
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=str(BUNDLED_MODELS["vae-z10"]), help="model folder or Hub repo id")
+    parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    bundle = load_bundle(args.model)
+    model = bundle.model
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[..., 3] = 255 - np.asarray(seven(280, 20))
+    digit = preprocess_sketch({"background": None, "layers": [], "composite": canvas})
+    reference = bundle.test_latents["iwae_nll"] if bundle.test_latents else None
+    z = np.zeros(model.z_dim, dtype=np.float32)
+    upload = seven(4000, 3)
+    cases = [  # (what, call, target ms or None, repeats)
+        ("decode one z", lambda: decode_latent(model, z), 2.0, args.repeats),
+        (f"reconstruct, IWAE-{APP_IWAE_K}", lambda: reconstruct(model, digit, reference_nll=reference), 40.0, args.repeats),
+        ("20×20 sample grid", lambda: sample_grid(model, 20, 20, seed=0), 60.0, args.repeats),
+        ("preprocess 280² canvas", lambda: preprocess_sketch({"composite": canvas}), None, args.repeats),
+        ("preprocess 4000² upload", lambda: preprocess_upload(upload), None, max(3, args.repeats // 20)),
+    ]
+    print(f"model {bundle.source} (z_dim {model.z_dim}), torch threads {torch.get_num_threads()}, "
+          f"{args.repeats} repeats")
+    print(f"{'operation':<26}{'median ms':>10}{'p90 ms':>9}{'target ms':>11}  verdict")
+    for what, call, target, repeats in cases:
+        median, p90 = time_ms(call, repeats)
+        verdict = "" if target is None else ("ok" if median <= target else "SLOW")
+        print(f"{what:<26}{median:>10.2f}{p90:>9.2f}{'' if target is None else f'{target:.0f}':>11}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
