@@ -14,7 +14,7 @@ from PIL import Image
 import train
 from tiny_mnist import write_tiny_mnist
 from vae.checkpoint import CHECKPOINT_NAME, load_progress
-from vae.data import fixed_binarization
+from vae.data import fixed_binarization, load_mnist
 from vae.evaluate import evaluate
 from vae.hub import PUBLISHED_FILES
 from vae.model import VAE
@@ -75,7 +75,7 @@ def test_metrics_hold_test_figures_and_provenance(finished_run):
 def test_the_saved_model_loads_and_its_figures_reproduce(finished_run, data_dir):
     model = VAE.from_pretrained(finished_run)
     assert model.config == read_json(finished_run / "config.json") == {"z_dim": 2, "hidden_dims": [32], "x_dim": 784}
-    test_images, _ = train.load_mnist(data_dir, train=False, download=False)
+    test_images, _ = load_mnist(data_dir, train=False, download=False)
     figures, _ = evaluate(model, fixed_binarization(test_images), iwae_k=5, progress=False)
     assert figures == pytest.approx(read_json(finished_run / "metrics.json")["test"])
 
