@@ -19,10 +19,11 @@ def load_mnist(data_dir: str | Path, train: bool, download: bool = True) -> tupl
         dataset = MNIST(root=str(data_dir), train=train, download=download)
     except (RuntimeError, OSError) as error:
         raw = Path(data_dir).resolve() / "MNIST" / "raw"
-        reason = " ".join(str(error).split())  # torchvision's download errors span several lines
+        # torchvision's own text spans lines and, without a download, suggests download=True: a code-level hint
+        why = f"the download failed: {' '.join(str(error).split())}" if download else "downloads are off"
         raise DatasetNotFoundError(
-            f"MNIST not found in {raw} (expected the *-ubyte files there) and not downloadable "
-            f"({reason}); pass --data-dir to the folder that holds MNIST/raw, e.g. --data-dir ../shared/data."
+            f"MNIST not found in {raw} (expected the *-ubyte files there) and {why}; pass --data-dir to the "
+            "folder that holds MNIST/raw, e.g. --data-dir ../shared/data."
         ) from None
     images = dataset.data.reshape(len(dataset.data), -1).float().div_(255)
     return images, dataset.targets.long()

@@ -32,9 +32,15 @@ def push_folder(folder: Path, repo_id: str, private: bool = False, api: HfApi | 
             ignore_patterns=[CHECKPOINT_NAME], commit_message="Upload VAE Digit Studio model",
         )
     except Exception as error:  # network, auth, rights: all end the same way for the user
-        reason = f"{type(error).__name__}: {error}"
-        token = get_token()
-        if token:
-            reason = reason.replace(token, "***")
-        raise PushError(f"Push to the Hub repo '{repo_id}' failed: {reason}. {retry}") from None
+        raise PushError(f"Push to the Hub repo '{repo_id}' failed: {describe_error(error)}. {retry}") from None
     return str(getattr(commit, "commit_url", commit))
+
+
+def describe_error(error: Exception) -> str:
+    """'Type: message' with the Hub token, if one is configured, replaced by ***: never print a secret."""
+    reason = f"{type(error).__name__}: {error}"
+    try:
+        token = get_token()
+    except Exception:  # a broken token source must not hide the push error itself
+        token = None
+    return reason.replace(token, "***") if token else reason
