@@ -57,3 +57,11 @@ def test_latent_map_marks_point_drawing_ellipse_and_manifold(test_set):
     assert ax.get_xlim() == pytest.approx((-2.0, 2.0))
     legend_texts = [text.get_text() for text in fig.legends[0].get_texts()]
     assert legend_texts[-2:] == ["your drawing (1σ)", "decoded point"]
+
+
+def test_latent_map_without_test_digits_still_shows_the_point():
+    fig = figures.latent_map(None, None, point=np.array([0.5, 0.5]))
+    (ax,) = fig.axes
+    (star,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    np.testing.assert_allclose(star.get_offsets(), [[0.5, 0.5]])
+    assert [text.get_text() for text in fig.legends[0].get_texts()] == ["decoded point"]

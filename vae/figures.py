@@ -50,24 +50,27 @@ def draw_posterior(ax: Axes, mean: np.ndarray, std: np.ndarray) -> None:
     ax.plot(*mean, marker="x", markersize=10, markeredgewidth=2.5, **DRAWING_STYLE)
 
 
-def latent_map(test_means: np.ndarray, test_labels: np.ndarray, manifold_image: np.ndarray | None = None,
+def latent_map(test_means: np.ndarray | None, test_labels: np.ndarray | None, manifold_image: np.ndarray | None = None,
                point: np.ndarray | None = None, drawing_mean: np.ndarray | None = None,
                drawing_std: np.ndarray | None = None, extent: float = LATENT_SLIDER_RANGE) -> Figure:
     """The 2-D latent plane: test posterior means `(n, 2)` coloured by digit `(n,)` over the decoded manifold,
-    the current point `(2,)` and the drawing's posterior (mean and std, each `(2,)`) when given.
+    the current point `(2,)` and the drawing's posterior (mean and std, each `(2,)`), each drawn when given.
     """
     fig = Figure(figsize=(6.4, 5.2), dpi=100, layout="constrained")
     ax = fig.subplots()
     if manifold_image is not None:
         draw_manifold(ax, manifold_image, extent)
-    digit_handles, digit_labels = draw_test_digits(ax, test_means, test_labels)
+    digit_handles, digit_labels = [], []
+    if test_means is not None and test_labels is not None:
+        digit_handles, digit_labels = draw_test_digits(ax, test_means, test_labels)
     if drawing_mean is not None and drawing_std is not None:
         draw_posterior(ax, drawing_mean, drawing_std)
     if point is not None:
         ax.scatter(*point, label="decoded point", **POINT_STYLE)
     marker_handles, marker_labels = ax.get_legend_handles_labels()
-    fig.legend(digit_handles + marker_handles, digit_labels + marker_labels, loc="outside right upper",
-               fontsize="small", frameon=False)
+    if digit_handles or marker_handles:
+        fig.legend(digit_handles + marker_handles, digit_labels + marker_labels, loc="outside right upper",
+                   fontsize="small", frameon=False)
     ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xlabel="z₁", ylabel="z₂", aspect="equal",
            title="Latent plane: test digits' posterior means")
     return fig

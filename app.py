@@ -1,0 +1,380 @@
+"""VAE Digit Studio: draw a digit, see what a VAE makes of it, and explore its latent space.
+
+Gradio layout and wiring only: every computation lives in vae/. The wrappers here pick the model the
+person chose, call vae/, and turn an InputError into a gr.Error, so bad input shows its one-sentence
+message (in the UI and through the API) and never a traceback. `python app.py` serves on
+GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (Gradio reads both); the same file runs as a Hugging Face Space.
+"""
+import functools
+from collections.abc import Callable
+
+import gradio as gr
+import numpy as np
+import torch
+
+from vae import captions, figures, inference
+from vae.drawing import InputError, preprocess_sketch, preprocess_upload
+from vae.limits import (
+    DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS,
+    MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_LATENT_SLIDERS, MAX_SEED, MAX_TEMPERATURE, POSTERIOR_SAMPLES,
+)
+from vae.loading import ModelBundle, load_app_models
+
+torch.set_num_threads(1)  # tiny MLPs: one thread per request answers fastest and lets requests run side by side
+
+MODELS, LOAD_WARNINGS = load_app_models()
+DEFAULT_MODEL = next(iter(MODELS))
+LATENT_NAMES = [f"z{i}" for i in range(1, MAX_LATENT_SLIDERS + 1)]
+
+CANVAS_SIZE = 280
+BRUSH_SIZE = 22
+"""Brush width in canvas pixels: about 2 MNIST pixels once the drawing is fitted into 20×20."""
+DIGIT_SCALE = 8
+"""One 28×28 digit is shown at 224×224, each pixel a crisp block."""
+STRIP_SCALE = 4
+GRID_SCALE = 2
+GENERATED_COLUMNS = 8
+DEFAULT_FRAMES, DEFAULT_GENERATED = 10, 16
+SLIDER_STEP = 0.05
+CONCURRENCY_LIMIT = 2
+"""Requests computed at once (two CPU cores); the rest wait in the queue."""
+QUEUE_SIZE = 64
+ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM = "my two drawings", "two random digits"
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate")
+CSS = """
+.digit img, .strip img { image-rendering: pixelated; }
+#warnings { border-left: 4px solid #f59e0b; padding-left: 12px; }
+"""
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Run fn, turning an InputError into a gr.Error that shows its sentence in the UI and the API."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as error:
+            raise gr.Error(str(error)) from None
+    return wrapper
+
+
+def two_dimensional(model: str) -> ModelBundle:
+    """The chosen model when its latent space is 2-D, else the first 2-D model served (the latent map needs one)."""
+    for bundle in (MODELS[model], *MODELS.values()):
+        if bundle.model.z_dim == 2:
+            return bundle
+    raise gr.Error(captions.NO_TWO_DIMENSIONAL_MODEL)
+
+
+def reference_nll(bundle: ModelBundle) -> np.ndarray | None:
+    """The test digits' IWAE NLLs `(n,)` shipped with the model, to rank a drawing against."""
+    return bundle.test_latents["iwae_nll"] if bundle.test_latents else None
+
+
+def show_reconstruction(bundle: ModelBundle, image28: np.ndarray) -> tuple:
+    """Model input, reconstruction, posterior samples, posterior chart, scores, and the input kept for later tabs."""
+    result = inference.reconstruct(bundle.model, image28, reference_nll=reference_nll(bundle))
+    samples = inference.tile(result.posterior_samples, POSTERIOR_SAMPLES)
+    return (inference.upscale(result.model_input, DIGIT_SCALE), inference.upscale(result.reconstruction, DIGIT_SCALE),
+            inference.upscale(samples, STRIP_SCALE), figures.posterior_chart(result.posterior_mean, result.posterior_std),
+            captions.reconstruction_summary(result, (bundle.metrics or {}).get("test")), image28)
+
+
+@user_errors
+def reconstruct(sketch: dict | None, model: str = DEFAULT_MODEL) -> tuple:
+    """A Sketchpad drawing {background, layers, composite} → what the model sees, reconstructs and scores."""
+    return show_reconstruction(MODELS[model], preprocess_sketch(sketch))
+
+
+@user_errors
+def reconstruct_upload(upload: dict | None, model: str = DEFAULT_MODEL) -> tuple:
+    """An uploaded photo or scan (any image file) → what the model sees, reconstructs and scores."""
+    return show_reconstruction(MODELS[model], preprocess_upload(upload["path"] if upload else None))
+
+
+def reconstruct_live(sketch: dict | None, model: str) -> tuple:
+    """Stroke-end reconstruction: a drawing not yet usable (blank, a dot) keeps the outputs and shows a hint."""
+    try:
+        return reconstruct.__wrapped__(sketch, model)
+    except InputError as error:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"✏️ {error}", gr.skip()
+
+
+def reconstruct_again(image28: np.ndarray | None, model: str) -> tuple:
+    """After a model switch, show the kept drawing through the new model (nothing to do without a drawing)."""
+    if image28 is None:
+        return (gr.skip(),) * 6
+    return show_reconstruction(MODELS[model], image28)
+
+
+@user_errors
+def decode(*, model: str = DEFAULT_MODEL, **latent: float) -> np.ndarray:
+    """The digit `(224, 224)` decoded from z1..z_dim (values for sliders beyond the model's z_dim are ignored)."""
+    bundle = MODELS[model]
+    z = [latent[name] for name in LATENT_NAMES[:bundle.model.z_dim]]
+    return inference.upscale(inference.decode_latent(bundle.model, z), DIGIT_SCALE)
+
+
+def slider_values(z: np.ndarray) -> list[float]:
+    """One value per slider: z `(z_dim,)` then zeros for the hidden sliders."""
+    return [float(value) for value in z] + [0.0] * (MAX_LATENT_SLIDERS - len(z))
+
+
+def random_sliders(model: str) -> list[float]:
+    """Sliders at a fresh prior draw."""
+    return slider_values(inference.random_latent(MODELS[model].model, seed=None))
+
+
+def zero_sliders() -> list[float]:
+    """Sliders at the prior mean z = 0."""
+    return slider_values([])
+
+
+@user_errors
+def drawing_sliders(image28: np.ndarray | None, model: str) -> list[float]:
+    """Sliders at the drawing's posterior mean (within the sliders' range)."""
+    if image28 is None:
+        raise gr.Error(captions.NO_DRAWING)
+    bundle = MODELS[model]
+    return slider_values(inference.slider_latent(inference.posterior_mean(bundle.model, image28)))
+
+
+def switch_model(model: str) -> list:
+    """The model's card line, and exactly z_dim sliders shown, all back at zero."""
+    z_dim = MODELS[model].model.z_dim
+    return [captions.model_summary(MODELS[model]),
+            *[gr.Slider(visible=i < z_dim, value=0.0) for i in range(MAX_LATENT_SLIDERS)]]
+
+
+@user_errors
+def sample_grid(rows: int = DEFAULT_GRID_ROWS, columns: int = DEFAULT_GRID_COLUMNS, seed: int = 0,
+                temperature: float = 1.0, binary: bool = False, model: str = DEFAULT_MODEL) -> np.ndarray:
+    """rows × columns prior samples (Bernoulli means, or binary samples), the same grid for the same seed."""
+    grid = inference.sample_grid(MODELS[model].model, rows, columns, seed, temperature, binary)
+    return inference.upscale(grid, GRID_SCALE)
+
+
+@user_errors
+def latent_manifold(model: str = DEFAULT_MODEL) -> np.ndarray:
+    """The 2-D model's decodes over the latent square (click it to move the point)."""
+    return inference.upscale(inference.latent_manifold(two_dimensional(model).model), GRID_SCALE)
+
+
+@user_errors
+def latent_map(z1: float = 0.0, z2: float = 0.0, model: str = DEFAULT_MODEL,
+               drawing: np.ndarray | None = None) -> tuple:
+    """The latent plane (test digits, manifold, the point (z1, z2), the drawing's posterior) and the point's decode."""
+    bundle = two_dimensional(model)
+    posterior = inference.reconstruct(bundle.model, drawing) if drawing is not None else None
+    test = bundle.test_latents or {}
+    figure = figures.latent_map(
+        test.get("posterior_mean"), test.get("label"), inference.latent_manifold(bundle.model), np.array([z1, z2]),
+        posterior.posterior_mean if posterior else None, posterior.posterior_std if posterior else None)
+    return figure, inference.upscale(inference.decode_latent(bundle.model, [z1, z2]), DIGIT_SCALE)
+
+
+def map_click(manifold: np.ndarray, event: gr.SelectData) -> list[float]:
+    """The map sliders moved to the latent under the clicked pixel of the manifold picture."""
+    x, y = event.index
+    return [float(v) for v in inference.manifold_point(x, y, manifold.shape[:2])]
+
+
+@user_errors
+def interpolate(start: dict | None = None, end: dict | None = None, endpoints: str = ENDPOINTS_DRAWINGS,
+                frames: int = DEFAULT_FRAMES, seed: int = 0, model: str = DEFAULT_MODEL) -> np.ndarray:
+    """A strip of decodes along the line between two drawings' posterior means (or two random latents)."""
+    vae = MODELS[model].model
+    if endpoints == ENDPOINTS_RANDOM:
+        ends = inference.random_latent(vae, seed), inference.random_latent(vae, seed + 1)
+    else:
+        ends = [inference.posterior_mean(vae, preprocess_sketch(sketch)) for sketch in (start, end)]
+    strip = inference.interpolate(vae, *ends, frames)
+    return inference.upscale(inference.tile(strip, len(strip)), STRIP_SCALE)
+
+
+@user_errors
+def generate_digit(digit: int = 0, count: int = DEFAULT_GENERATED, seed: int = 0, temperature: float = 1.0,
+                   model: str = DEFAULT_MODEL) -> np.ndarray:
+    """count decodes of latents drawn from digit's latent Gaussian (class_stats.json shipped with the weights)."""
+    bundle = MODELS[model]
+    images = inference.generate_digit(bundle.model, bundle.class_stats, digit, count, seed, temperature)
+    return inference.upscale(inference.tile(images, min(count, GENERATED_COLUMNS)), STRIP_SCALE)
+
+
+def digit_image(label: str, **kwargs) -> gr.Image:
+    """An output picture of digits: PNG, crisp pixels, downloadable."""
+    return gr.Image(label=label, format="png", interactive=False, buttons=["download", "fullscreen"], **kwargs)
+
+
+def sketchpad(label: str, **kwargs) -> gr.Sketchpad:
+    """A square canvas with a thick black brush, ready to draw on."""
+    return gr.Sketchpad(
+        label=label, canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True, image_mode="RGBA", type="numpy",
+        layers=False, brush=gr.Brush(colors=["#000000"], default_size=BRUSH_SIZE, color_mode="fixed"), transforms=(),
+        **kwargs,
+    )
+
+
+def seed_box(**kwargs) -> gr.Number:
+    """A whole-number seed: the same seed gives the same picture."""
+    return gr.Number(label="seed", value=0, precision=0, minimum=0, maximum=MAX_SEED, **kwargs)
+
+
+def latent_slider(label: str, **kwargs) -> gr.Slider:
+    """One latent coordinate, from -LATENT_SLIDER_RANGE to +LATENT_SLIDER_RANGE."""
+    return gr.Slider(-LATENT_SLIDER_RANGE, LATENT_SLIDER_RANGE, value=0.0, step=SLIDER_STEP, precision=2, label=label,
+                     **kwargs)
+
+
+def temperature_slider() -> gr.Slider:
+    """The prior's standard-deviation scale."""
+    return gr.Slider(0.1, MAX_TEMPERATURE, value=1.0, step=0.05, label="temperature (prior std scale)")
+
+
+with gr.Blocks(title="VAE Digit Studio") as demo:
+    gr.Markdown("# ✍️ VAE Digit Studio\nDraw a digit and watch a variational autoencoder encode, reconstruct and "
+                "score it; then walk its latent space.")
+    gr.Markdown(captions.load_warnings(LOAD_WARNINGS), visible=bool(LOAD_WARNINGS), elem_id="warnings")
+    with gr.Row(equal_height=True):
+        model_choice = gr.Dropdown(list(MODELS), value=DEFAULT_MODEL, label="model", scale=1)
+        model_card = gr.Markdown(captions.model_summary(MODELS[DEFAULT_MODEL]))
+    drawing = gr.State(None)
+
+    with gr.Tab("Draw & reconstruct", id="draw"):
+        with gr.Row():
+            with gr.Column(scale=1, min_width=320):
+                with gr.Tab("Draw"):
+                    gr.Markdown("Draw one digit, large and centred: it is reconstructed each time you lift the pen.")
+                    sketch = sketchpad("your digit", elem_id="sketch")
+                    reconstruct_button = gr.Button("Reconstruct", variant="primary")
+                with gr.Tab("Upload"):
+                    upload = gr.Image(label="photo or scan of a digit", sources=["upload", "clipboard"],
+                                      type="filepath", image_mode=None)
+            with gr.Column(scale=2):
+                with gr.Row():
+                    model_input = digit_image("model input (28×28)", elem_classes="digit", elem_id="model-input")
+                    reconstruction = digit_image("reconstruction", elem_classes="digit", elem_id="reconstruction")
+                gr.Markdown(f"**{POSTERIOR_SAMPLES} decodes of posterior samples z ~ q(z | x)**")
+                posterior_samples = digit_image(f"{POSTERIOR_SAMPLES} decodes of z ~ q(z|x)", show_label=False,
+                                                elem_classes="strip", elem_id="posterior-samples")
+        with gr.Row():
+            scores = gr.Markdown("Draw a digit to see its scores.", elem_id="scores")
+            posterior_plot = gr.Plot(label="posterior mean ± std per latent dimension", format="png", show_label=False,
+                                     elem_id="posterior-plot")
+
+    with gr.Tab("Latent sliders", id="sliders"):
+        with gr.Row():
+            with gr.Column(scale=2):
+                z_dim = MODELS[DEFAULT_MODEL].model.z_dim
+                with gr.Row():
+                    sliders = [latent_slider(name, visible=i < z_dim, min_width=200, elem_id=f"slider-{name}")
+                               for i, name in enumerate(LATENT_NAMES)]
+            with gr.Column(scale=1, min_width=260):
+                decoded = digit_image("decoded digit", elem_classes="digit", elem_id="decoded")
+                random_button = gr.Button("random z")
+                zeros_button = gr.Button("all zeros")
+                use_drawing_button = gr.Button("use my drawing", variant="primary")
+
+    with gr.Tab("Sample grid", id="grid"):
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                rows = gr.Slider(1, MAX_GRID_ROWS, value=DEFAULT_GRID_ROWS, step=1, precision=0, label="rows")
+                columns = gr.Slider(1, MAX_GRID_COLUMNS, value=DEFAULT_GRID_COLUMNS, step=1, precision=0,
+                                    label="columns")
+                grid_seed = seed_box(elem_id="grid-seed")
+                grid_temperature = temperature_slider()
+                binary = gr.Checkbox(label="binary samples x ~ p(x|z) instead of Bernoulli means")
+                grid_button = gr.Button("Sample", variant="primary")
+            with gr.Column(scale=3):
+                gr.Markdown("**Prior samples**: download the grid as PNG with the button at its top right.")
+                grid = digit_image("sample grid", show_label=False, elem_id="grid")
+
+    with gr.Tab("Latent map", id="map") as map_tab:
+        gr.Markdown("**The 2-D model's latent plane.** Left: its decodes over the square (click one to move the ★). "
+                    "Right: where real test digits land; your drawing is the ✕ with its 1-σ ellipse.")
+        with gr.Row():
+            manifold = gr.Image(label="decoded manifold", show_label=False, format="png", interactive=False,
+                                type="numpy", buttons=["fullscreen"], elem_classes="strip", elem_id="manifold")
+            with gr.Column():
+                map_plot = gr.Plot(label="latent map", format="png", show_label=False, elem_id="map-plot")
+                with gr.Row(equal_height=True):
+                    with gr.Column(scale=2):
+                        map_z1 = latent_slider("z₁", elem_id="map-z1")
+                        map_z2 = latent_slider("z₂", elem_id="map-z2")
+                    map_decoded = digit_image("decoded point", elem_classes="digit", elem_id="map-decoded")
+
+    with gr.Tab("Interpolate", id="interpolate"):
+        with gr.Row():
+            start_sketch = sketchpad("start digit", elem_id="start-sketch")
+            end_sketch = sketchpad("end digit", elem_id="end-sketch")
+            with gr.Column(min_width=260):
+                endpoints = gr.Radio([ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM], value=ENDPOINTS_DRAWINGS,
+                                     label="interpolate between")
+                frames = gr.Slider(2, MAX_INTERPOLATION_FRAMES, value=DEFAULT_FRAMES, step=1, precision=0,
+                                   label="frames")
+                interpolation_seed = seed_box(info="for random digits")
+                interpolate_button = gr.Button("Interpolate", variant="primary")
+        gr.Markdown("**Decodes along the straight line between the two posterior means in latent space**")
+        strip = digit_image("interpolation", show_label=False, elem_classes="strip", elem_id="strip")
+
+    with gr.Tab("Generate a digit", id="generate"):
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                digit = gr.Radio(list(range(10)), value=0, label="digit")
+                count = gr.Slider(1, MAX_GENERATED_DIGITS, value=DEFAULT_GENERATED, step=1, precision=0,
+                                  label="how many")
+                generate_seed = seed_box()
+                generate_temperature = temperature_slider()
+                generate_button = gr.Button("Generate", variant="primary")
+            with gr.Column(scale=2):
+                gr.Markdown("**Decodes of latents drawn from the digit's Gaussian fit** (class_stats.json, shipped "
+                            "with the weights)")
+                generated = digit_image("generated digits", show_label=False, elem_classes="strip", elem_id="generated")
+
+    reconstruction_outputs = [model_input, reconstruction, posterior_samples, posterior_plot, scores, drawing]
+    latents = {**dict(zip(LATENT_NAMES, sliders)), "model": model_choice}
+    decode_event = {"fn": decode, "inputs_kwargs": latents, "outputs": decoded, "show_progress": "hidden",
+                    "api_visibility": "private"}
+    map_inputs = [map_z1, map_z2, model_choice, drawing]
+
+    reconstruct_button.click(reconstruct, [sketch, model_choice], reconstruction_outputs, api_name="reconstruct")
+    sketch.change(reconstruct_live, [sketch, model_choice], reconstruction_outputs, trigger_mode="always_last",
+                 show_progress="hidden", api_visibility="private")
+    upload.upload(reconstruct_upload, [upload, model_choice], reconstruction_outputs, preprocess=False,
+                  api_name="reconstruct_upload")
+
+    gr.on([slider.input for slider in sliders], decode, inputs_kwargs=latents, outputs=decoded,
+          trigger_mode="always_last", show_progress="hidden", api_name="decode")
+    random_button.click(random_sliders, model_choice, sliders, api_visibility="private").then(**decode_event)
+    zeros_button.click(zero_sliders, None, sliders, api_visibility="private").then(**decode_event)
+    use_drawing_button.click(drawing_sliders, [drawing, model_choice], sliders,
+                             api_visibility="private").then(**decode_event)
+
+    grid_inputs = [rows, columns, grid_seed, grid_temperature, binary, model_choice]
+    grid_button.click(sample_grid, grid_inputs, grid, api_name="sample_grid")
+
+    gr.on([map_z1.input, map_z2.input], latent_map, map_inputs, [map_plot, map_decoded], trigger_mode="always_last",
+          show_progress="hidden", api_name="latent_map")
+    manifold.select(map_click, manifold, [map_z1, map_z2], api_visibility="private").then(
+        latent_map, map_inputs, [map_plot, map_decoded], show_progress="hidden", api_visibility="private")
+
+    interpolate_button.click(interpolate, [start_sketch, end_sketch, endpoints, frames, interpolation_seed,
+                                           model_choice], strip, api_name="interpolate")
+    generate_button.click(generate_digit, [digit, count, generate_seed, generate_temperature, model_choice],
+                          generated, api_name="generate_digit")
+
+    model_change = model_choice.change(switch_model, model_choice, [model_card, *sliders], api_visibility="private")
+    for after_switch in (decode_event,
+                         {"fn": reconstruct_again, "inputs": [drawing, model_choice],
+                          "outputs": reconstruction_outputs, "api_visibility": "private"},
+                         {"fn": sample_grid, "inputs": grid_inputs, "outputs": grid, "api_visibility": "private"}):
+        model_change.then(**after_switch)
+    gr.on([demo.load, model_choice.change], latent_manifold, model_choice, manifold, api_name="latent_manifold")
+    gr.on([demo.load, map_tab.select], latent_map, map_inputs, [map_plot, map_decoded], api_visibility="private")
+    demo.load(sample_grid, grid_inputs, grid, api_visibility="private")
+    demo.load(**decode_event)
+
+demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
+
+if __name__ == "__main__":
+    demo.launch(theme=THEME, css=CSS)

@@ -1,0 +1,107 @@
+"""`python app.py` as a subprocess on 127.0.0.1 and a free port, for the API and browser tests (and the bench)."""
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 120
+"""Generous: the first start imports torch and gradio on a busy two-core machine."""
+POLL_INTERVAL_S = 0.05
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    """Whether url answers an HTTP GET with 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start_app(extra_env: Mapping[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start app.py; return the process and its URL as soon as the process is listening."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", **(extra_env or {})}
+    log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty server can never block on it
+    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, text=True)
+    process.log = log
+    return process, f"http://127.0.0.1:{port}/"
+
+
+def output(process: subprocess.Popen) -> str:
+    """Everything the app printed so far."""
+    process.log.seek(0)
+    return process.log.read()
+
+
+def wait_until_answering(process: subprocess.Popen, url: str, timeout_s: float = START_TIMEOUT_S) -> None:
+    """Poll url until it answers; RuntimeError with the app's output if it exits or times out first."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited with {process.returncode}:\n{output(process)}")
+        if answers(url):
+            return
+        time.sleep(POLL_INTERVAL_S)
+    raise RuntimeError(f"app.py did not answer {url} within {timeout_s} s:\n{output(process)}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate the app process (kill it if it does not stop within 10 s)."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.log.close()
+
+
+@contextlib.contextmanager
+def running_app(extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """The URL of a running app.py, stopped on exit."""
+    process, url = start_app(extra_env)
+    try:
+        wait_until_answering(process, url)
+        yield url
+    finally:
+        stop(process)
+
+
+def call(url: str, api_name: str, body: str) -> tuple[str, Any]:
+    """One request over Gradio's HTTP API: POST the JSON body text to /gradio_api/call/<api_name>, then read the
+    event stream; return the final event ("complete" or "error") and its decoded data.
+
+    The body is text so that tests can send what gradio_client cannot encode (NaN).
+    """
+    with httpx.Client(base_url=url, timeout=60) as http:
+        posted = http.post(f"gradio_api/call/{api_name}", content=body, headers={"content-type": "application/json"})
+        posted.raise_for_status()
+        event = None
+        with http.stream("GET", f"gradio_api/call/{api_name}/{posted.json()['event_id']}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line.removeprefix("event:").strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    return event, json.loads(line.removeprefix("data:"))
+    raise RuntimeError(f"the event stream of {api_name} ended without a result")

@@ -1,0 +1,220 @@
+"""Every endpoint of `python app.py` through gradio_client (and raw HTTP where the client cannot send the input):
+real answers for good input, the one-sentence message for bad input, and a server that keeps answering.
+
+The app is started with VAE_MODEL_ID naming a Hub repo it cannot reach, so it must say so and serve the
+bundled models.
+"""
+import json
+import math
+
+import httpx
+import numpy as np
+import pytest
+from app_server import call, running_app
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image, ImageDraw
+
+from vae.drawing import BLANK, DOT, FULL, NO_DRAWING
+from vae.limits import MAX_GRID_ROWS, MAX_LATENT_SLIDERS
+
+UNREACHABLE_REPO = "nobody-here/missing-vae"
+SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]
+"""A digit 7 as one polyline, in fractions of the picture's side."""
+ONE = [(0.5, 0.15), (0.5, 0.85)]
+STROKE = 0.08
+"""Stroke width as a fraction of the picture's side (a thick pen)."""
+TRANSPARENT, BLACK, WHITE = (0, 0, 0, 0), (0, 0, 0, 255), (255, 255, 255, 255)
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """The URL of `python app.py`, started with an unreachable VAE_MODEL_ID."""
+    with running_app({"VAE_MODEL_ID": UNREACHABLE_REPO}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def picture(stroke: list[tuple[float, float]], size: int = 280, paper=TRANSPARENT, ink=BLACK) -> Image.Image:
+    """An RGBA picture of one polyline on plain paper."""
+    image = Image.new("RGBA", (size, size), paper)
+    ImageDraw.Draw(image).line([(x * size, y * size) for x, y in stroke], fill=ink, width=round(STROKE * size))
+    return image
+
+
+def save(image: Image.Image, path) -> str:
+    image.save(path)
+    return str(path)
+
+
+def sketch(path) -> dict:
+    """The Sketchpad value gradio_client sends: the drawing as the composite."""
+    return {"background": None, "layers": [], "composite": handle_file(str(path))}
+
+
+def pixels(path) -> np.ndarray:
+    """A returned picture as a float array in [0, 1], (H, W)."""
+    return np.asarray(Image.open(path).convert("L"), dtype=np.float32) / 255
+
+
+def assert_refused(client: Client, sentence: str, *args, api_name: str, **kwargs) -> None:
+    """The call fails with a message containing sentence, and the server answers the next request."""
+    with pytest.raises(AppError) as refusal:
+        client.predict(*args, api_name=api_name, **kwargs)
+    assert sentence in str(refusal.value)
+    assert pixels(client.predict(api_name="/decode")).shape == (224, 224)
+
+
+@pytest.fixture(scope="module")
+def seven(tmp_path_factory) -> str:
+    return save(picture(SEVEN), tmp_path_factory.mktemp("drawings") / "seven.png")
+
+
+def test_unreachable_hub_model_is_reported_and_bundled_models_served(app_url):
+    config = httpx.get(f"{app_url}config", timeout=30).json()
+    props = [component.get("props", {}) for component in config["components"]]
+    (dropdown,) = [p for p in props if p.get("label") == "model"]
+    assert [value for _, value in dropdown["choices"]] == ["vae-z10", "vae-z2"]
+    (banner,) = [p for p in props if UNREACHABLE_REPO in str(p.get("value"))]
+    assert banner["visible"] and "bundled" in banner["value"]
+
+
+def test_every_main_endpoint_is_named(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/reconstruct", "/decode", "/sample_grid", "/interpolate", "/generate_digit", "/latent_map"} <= set(endpoints)
+    decode_parameters = [p["parameter_name"] for p in endpoints["/decode"]["parameters"]]
+    assert decode_parameters == [f"z{i}" for i in range(1, MAX_LATENT_SLIDERS + 1)] + ["model"]
+
+
+def test_reconstruct_returns_model_input_reconstruction_samples_chart_and_scores(client, seven):
+    model_input, reconstruction, samples, chart, scores = client.predict(sketch(seven), api_name="/reconstruct")
+    seen, rebuilt = pixels(model_input), pixels(reconstruction)
+    assert seen.shape == rebuilt.shape == (224, 224)
+    assert np.corrcoef(seen.ravel(), rebuilt.ravel())[0, 1] > 0.5  # the reconstruction looks like the input
+    assert pixels(samples).shape[1] > 4 * pixels(samples).shape[0]  # a strip of posterior samples
+    assert chart["type"] == "matplotlib" and chart["plot"].startswith("data:image/png")
+    for score in ("Negative ELBO", "KL", "Reconstruction", "IWAE-100", "%** of real test digits"):
+        assert score in scores
+
+
+def test_reconstruct_with_the_two_dimensional_model(client, seven):
+    *_, scores = client.predict(sketch(seven), "vae-z2", api_name="/reconstruct")
+    assert "Negative ELBO" in scores
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "L", "RGB", "P", "1"])
+def test_uploads_in_any_mode_give_the_same_model_input(client, tmp_path, mode):
+    reference = pixels(client.predict(handle_file(save(picture(ONE, paper=WHITE), tmp_path / "ref.png")),
+                                      api_name="/reconstruct_upload")[0])
+    upload = save(picture(ONE, paper=WHITE).convert(mode), tmp_path / f"one-{mode}.png")
+    model_input = pixels(client.predict(handle_file(upload), api_name="/reconstruct_upload")[0])
+    assert np.abs(model_input - reference).mean() < 0.02
+
+
+def test_inverted_and_huge_uploads_are_understood(client, tmp_path):
+    reference = pixels(client.predict(handle_file(save(picture(ONE, paper=WHITE), tmp_path / "ref.png")),
+                                      api_name="/reconstruct_upload")[0])
+    inverted = save(picture(ONE, paper=BLACK, ink=WHITE).convert("L"), tmp_path / "inverted.png")
+    huge = save(picture(ONE, size=4000, paper=WHITE).convert("L"), tmp_path / "huge.png")
+    for upload in (inverted, huge):
+        model_input = pixels(client.predict(handle_file(upload), api_name="/reconstruct_upload")[0])
+        assert np.abs(model_input - reference).mean() < 0.05
+
+
+def test_bad_drawings_are_refused_with_their_sentence(client, tmp_path):
+    blank = save(Image.new("RGBA", (280, 280), TRANSPARENT), tmp_path / "blank.png")
+    dot = save(picture([(0.5, 0.5), (0.51, 0.5)]), tmp_path / "dot.png")
+    full = save(Image.new("RGBA", (280, 280), BLACK), tmp_path / "full.png")
+    for drawing, sentence in ((blank, BLANK), (dot, DOT), (full, FULL)):
+        assert_refused(client, sentence, sketch(drawing), api_name="/reconstruct")
+    assert_refused(client, NO_DRAWING, {"background": None, "layers": [], "composite": None}, api_name="/reconstruct")
+
+
+def test_non_image_upload_is_refused(client, tmp_path):
+    notes = tmp_path / "notes.png"
+    notes.write_text("these are not pixels")
+    assert_refused(client, "is not an image that can be read", handle_file(str(notes)), api_name="/reconstruct_upload")
+
+
+def test_decode_depends_on_the_latent_only(client):
+    origin = pixels(client.predict(api_name="/decode"))
+    moved = pixels(client.predict(z1=2.0, z2=-1.5, api_name="/decode"))
+    again = pixels(client.predict(z1=2.0, z2=-1.5, api_name="/decode"))
+    np.testing.assert_array_equal(moved, again)
+    assert np.abs(moved - origin).mean() > 0.01
+    assert pixels(client.predict(z1=1.0, model="vae-z2", api_name="/decode")).shape == (224, 224)
+
+
+def test_decode_ignores_sliders_beyond_the_models_dimensions(client):
+    plain = pixels(client.predict(z1=1.0, model="vae-z2", api_name="/decode"))
+    extra = pixels(client.predict(z1=1.0, z5=2.5, model="vae-z2", api_name="/decode"))
+    np.testing.assert_array_equal(plain, extra)
+
+
+def test_out_of_range_and_nan_latents_are_refused(client, app_url):
+    assert_refused(client, "greater than maximum", z1=50.0, api_name="/decode")
+    for bad, sentence in ((math.nan, "NaN"), (math.inf, "greater than maximum")):
+        values = [0.0] * MAX_LATENT_SLIDERS
+        values[2] = bad
+        event, data = call(app_url, "decode", json.dumps({"data": [*values, "vae-z10"]}))
+        assert event == "error" and sentence in data["error"]
+    assert pixels(client.predict(api_name="/decode")).shape == (224, 224)
+
+
+def test_unknown_model_is_refused(client):
+    assert_refused(client, "not in the list of choices", model="no-such-model", api_name="/decode")
+
+
+def test_sample_grid_is_fixed_by_its_seed(client):
+    first = pixels(client.predict(rows=3, columns=4, seed=7, api_name="/sample_grid"))
+    again = pixels(client.predict(rows=3, columns=4, seed=7, api_name="/sample_grid"))
+    other = pixels(client.predict(rows=3, columns=4, seed=8, api_name="/sample_grid"))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    assert first.shape == (2 * (3 * 30 + 2), 2 * (4 * 30 + 2))  # 28 px digits, 2 px lines, shown at 2×
+
+
+def test_binary_samples_are_black_and_white(client):
+    grid = pixels(client.predict(rows=2, columns=2, binary=True, api_name="/sample_grid"))
+    assert set(np.unique(grid)) <= {0.0, 1.0}
+
+
+def test_huge_grid_and_zero_temperature_are_refused(client):
+    assert_refused(client, f"greater than maximum value {MAX_GRID_ROWS}", rows=10_000, api_name="/sample_grid")
+    assert_refused(client, "less than minimum", temperature=0.0, api_name="/sample_grid")
+
+
+def test_interpolation_between_two_drawings_starts_and_ends_near_them(client, seven, tmp_path):
+    one = save(picture(ONE), tmp_path / "one.png")
+    strip = pixels(client.predict(sketch(seven), sketch(one), frames=5, api_name="/interpolate"))
+    assert strip.shape == (4 * (30 + 2), 4 * (5 * 30 + 2))
+    cell = 4 * 30
+    first, last = strip[8:8 + 112, 8:8 + 112], strip[8:8 + 112, 8 + 4 * cell:8 + 4 * cell + 112]
+    seven_decoded = pixels(client.predict(sketch(seven), api_name="/reconstruct")[1])[::2, ::2]
+    assert np.abs(first - seven_decoded).mean() < np.abs(last - seven_decoded).mean()
+
+
+def test_interpolation_between_random_digits_needs_no_drawing(client):
+    strip = pixels(client.predict(None, None, "two random digits", 3, 5, api_name="/interpolate"))
+    assert strip.shape == (4 * (30 + 2), 4 * (3 * 30 + 2))
+    assert_refused(client, NO_DRAWING, None, None, "my two drawings", api_name="/interpolate")
+
+
+def test_generate_digit(client):
+    grid = pixels(client.predict(3, 16, 0, api_name="/generate_digit"))
+    assert grid.shape == (4 * (2 * 30 + 2), 4 * (8 * 30 + 2))
+    assert grid.mean() > 0.05
+    assert_refused(client, "not in the list of choices", 12, api_name="/generate_digit")
+
+
+def test_latent_map_uses_the_two_dimensional_model(client):
+    chart, decoded = client.predict(1.0, -1.0, "vae-z10", api_name="/latent_map")
+    assert chart["plot"].startswith("data:image/png")
+    np.testing.assert_array_equal(pixels(decoded), pixels(client.predict(z1=1.0, z2=-1.0, model="vae-z2",
+                                                                          api_name="/decode")))
+    manifold = pixels(client.predict(api_name="/latent_manifold"))
+    assert manifold.shape[0] == manifold.shape[1] > 224
