@@ -8,17 +8,17 @@ from PIL import Image
 
 from vae.drawing import InputError
 from vae.inference import (
-    GRID_PADDING, decode_latent, generate_digit, interpolate, latent_manifold, posterior_mean, random_latent,
-    reconstruct, sample_grid, tile, upscale, validate_latent,
+    GRID_CELL, GRID_PADDING, decode_latent, generate_digit, interpolate, latent_manifold, manifold_point, posterior_mean,
+    random_latent, reconstruct, sample_grid, slider_latent, tile, upscale, validate_latent,
 )
 from vae.limits import (
-    LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_IWAE_K,
+    LATENT_SLIDER_RANGE, MANIFOLD_STEPS, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_IWAE_K,
     MAX_LATENT_ABS, MAX_TEMPERATURE, MAX_UPSCALE_FACTOR,
 )
 from vae.model import VAE
 from vae.report import SAMPLE_GRID_COLUMNS, SAMPLE_GRID_ROWS, save_sample_grid
 
-CELL = 28 + GRID_PADDING
+CELL = GRID_CELL
 ESTIMATE_TOLERANCE = 3.0
 """Nats; one seeded estimate's spread on these models is about 0.7 nats."""
 
@@ -258,6 +258,25 @@ def test_latent_manifold_corners_and_orientation(plane_model):
     assert np.allclose(cell(grid, 0, 0), corners[0], atol=1e-6)  # top left: z1 = -extent, z2 = +extent
     assert np.allclose(cell(grid, 0, 4), corners[1], atol=1e-6)
     assert np.allclose(cell(grid, 4, 0), corners[2], atol=1e-6)
+
+
+@pytest.mark.parametrize("factor", [1, 2, 3])
+def test_a_click_on_a_manifold_tile_gives_that_tiles_latent(plane_model, factor):
+    grid = upscale(latent_manifold(plane_model), factor)
+    for row, column in [(0, 0), (3, 11), (MANIFOLD_STEPS - 1, MANIFOLD_STEPS - 1)]:
+        for dy, dx in [(0, 0), (27, 27), (14, 3)]:  # corners and middle of the tile
+            y, x = (GRID_PADDING + row * CELL + dy) * factor, (GRID_PADDING + column * CELL + dx) * factor
+            z = manifold_point(x, y, grid.shape)
+            assert z.shape == (2,)
+            assert np.allclose(decode_latent(plane_model, z), cell(latent_manifold(plane_model), row, column), atol=1e-6)
+    with pytest.raises(InputError, match="x must be between"):
+        manifold_point(grid.shape[1], 0, grid.shape)
+
+
+def test_slider_latent_clips_to_the_slider_range():
+    z = slider_latent(np.array([-7.5, -1.0, 0.5, 4.0], dtype=np.float64))
+    assert z.dtype == np.float32
+    assert z.tolist() == [-LATENT_SLIDER_RANGE, -1.0, 0.5, LATENT_SLIDER_RANGE]
 
 
 def test_latent_manifold_needs_a_2d_latent_space(model, plane_model):

@@ -10,6 +10,7 @@ from huggingface_hub import constants
 
 from vae import loading
 from vae.latent_stats import save_class_statistics
+from vae.limits import MAX_LATENT_SLIDERS
 from vae.loading import BUNDLED_MODELS, ModelLoadError, load_app_models, load_bundle
 from vae.model import VAE
 
@@ -97,7 +98,8 @@ def test_weights_of_another_shape_are_named(tmp_path):
 
 
 @pytest.mark.parametrize("config", ["{not json", json.dumps({"z_dim": 2, "hidden_dims": [32], "x_dim": 100}),
-                                    json.dumps({"z_dim": "two"}), json.dumps([1, 2])])
+                                    json.dumps({"z_dim": "two"}), json.dumps([1, 2]),
+                                    json.dumps({"z_dim": MAX_LATENT_SLIDERS + 1, "hidden_dims": [32]})])
 def test_an_unusable_config_is_named(tmp_path, config):
     write_folder(tmp_path)
     (tmp_path / "config.json").write_text(config)

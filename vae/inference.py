@@ -15,13 +15,15 @@ from vae.drawing import MNIST_SIZE, InputError
 from vae.latent_stats import sample_class_latents
 from vae.limits import (
     APP_IWAE_K, LATENT_SLIDER_RANGE, MAX_DISPLAY_PIXELS, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS,
-    MAX_INTERPOLATION_FRAMES, MAX_IWAE_K, MAX_LATENT_ABS, MAX_MANIFOLD_STEPS, MAX_POSTERIOR_SAMPLES, MAX_SEED,
+    MANIFOLD_STEPS, MAX_INTERPOLATION_FRAMES, MAX_IWAE_K, MAX_LATENT_ABS, MAX_MANIFOLD_STEPS, MAX_POSTERIOR_SAMPLES, MAX_SEED,
     MAX_TEMPERATURE, MAX_UPSCALE_FACTOR, POSTERIOR_SAMPLES,
 )
 from vae.model import VAE
 
 GRID_PADDING = 2
 """Pixels of white (1.0) between tiles, as in samples.png."""
+GRID_CELL = MNIST_SIZE + GRID_PADDING
+"""Pixels from one tile's start to the next one's in a tiled picture."""
 DIGITS = range(10)
 
 
@@ -118,8 +120,12 @@ def random_latent(model: VAE, seed: int | None) -> np.ndarray:
         generator.seed()
     else:
         generator = _generator(seed)
-    z = model.sample_z(1, generator=generator)[0]
-    return z.clamp(-LATENT_SLIDER_RANGE, LATENT_SLIDER_RANGE).numpy()
+    return slider_latent(model.sample_z(1, generator=generator)[0].numpy())
+
+
+def slider_latent(z: np.ndarray) -> np.ndarray:
+    """A latent `(z_dim,)` as float32 clipped to ±LATENT_SLIDER_RANGE, so that the sliders can show it."""
+    return np.clip(np.asarray(z, dtype=np.float32), -LATENT_SLIDER_RANGE, LATENT_SLIDER_RANGE)
 
 
 @torch.no_grad()
@@ -166,20 +172,46 @@ def tile(images: np.ndarray, columns: int) -> np.ndarray:
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 3 or len(images) == 0:
         raise InputError(f"expected a non-empty stack of images (n, height, width), got shape {images.shape}")
-    columns = _bounded_int(columns, "columns", 1, len(images))
+    columns = _bounded_int(columns, "columns", 1, MAX_GRID_COLUMNS)
     grid = make_grid(torch.from_numpy(images)[:, None], nrow=columns, padding=GRID_PADDING, pad_value=1.0)
     return grid[0].numpy()
 
 
 @torch.no_grad()
-def latent_manifold(model: VAE, extent: float = LATENT_SLIDER_RANGE, steps: int = 15) -> np.ndarray:
+def latent_manifold(model: VAE, extent: float = LATENT_SLIDER_RANGE, steps: int = MANIFOLD_STEPS) -> np.ndarray:
     """Decodes of a steps × steps grid over [-extent, extent]² tiled into `(H, W)`: rows z2 from +extent down, columns z1 up."""
     if model.z_dim != 2:
         raise InputError(f"the latent manifold needs a 2-D latent space; this model has {model.z_dim} dimensions")
+    z1_values, z2_values = _manifold_axes(extent, steps)
+    z2, z1 = torch.meshgrid(torch.from_numpy(z2_values), torch.from_numpy(z1_values), indexing="ij")
+    return tile(_decode(model, torch.stack([z1, z2], dim=-1).reshape(-1, 2)), len(z1_values))
+
+
+def manifold_point(x: int, y: int, image_shape: tuple[int, int], extent: float = LATENT_SLIDER_RANGE,
+                   steps: int = MANIFOLD_STEPS) -> np.ndarray:
+    """Latent (z1, z2) `(2,)` of the latent_manifold tile under pixel (x, y) of its picture shown at image_shape (H, W).
+
+    The picture may be upscaled by any factor; a click on a white line counts for the tile before it.
+    """
+    z1_values, z2_values = _manifold_axes(extent, steps)
+    height, width = (_bounded_int(n, "image size", 1, MAX_DISPLAY_PIXELS) for n in image_shape)
+    row = _tile_index(_bounded_int(y, "y", 0, height - 1) / height, len(z2_values))
+    column = _tile_index(_bounded_int(x, "x", 0, width - 1) / width, len(z1_values))
+    return np.array([z1_values[column], z2_values[row]], dtype=np.float32)
+
+
+def _manifold_axes(extent: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The manifold's checked z1 values `(steps,)` left to right and z2 values `(steps,)` top to bottom."""
     extent = _positive_float(extent, "extent", MAX_LATENT_ABS)
     steps = _bounded_int(steps, "steps", 2, MAX_MANIFOLD_STEPS)
-    z2, z1 = torch.meshgrid(torch.linspace(extent, -extent, steps), torch.linspace(-extent, extent, steps), indexing="ij")
-    return tile(_decode(model, torch.stack([z1, z2], dim=-1).reshape(-1, 2)), steps)
+    z1 = np.linspace(-extent, extent, steps, dtype=np.float32)
+    return z1, z1[::-1].copy()
+
+
+def _tile_index(fraction: float, tiles: int) -> int:
+    """Index of the tile at `fraction` of the way along one axis of a tiled picture of `tiles` tiles."""
+    grid_pixel = fraction * (GRID_PADDING + tiles * GRID_CELL)
+    return int(np.clip((grid_pixel - GRID_PADDING) // GRID_CELL, 0, tiles - 1))
 
 
 def upscale(image: np.ndarray, factor: int) -> np.ndarray:

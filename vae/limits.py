@@ -2,6 +2,8 @@
 
 LATENT_SLIDER_RANGE = 3.0
 """Latent sliders go from -3 to 3 (three prior standard deviations)."""
+MAX_LATENT_SLIDERS = 16
+"""The app builds this many sliders; models with a larger z_dim are not served."""
 MAX_LATENT_ABS = 10.0
 """API latent values beyond ±10 (or NaN/inf) are refused."""
 
@@ -11,6 +13,7 @@ MAX_TEMPERATURE = 3.0
 """Largest prior standard-deviation scale; temperatures must also be > 0."""
 MAX_INTERPOLATION_FRAMES = 32
 MAX_GENERATED_DIGITS = 64
+MANIFOLD_STEPS = 15
 MAX_MANIFOLD_STEPS = 32
 """Decodes per side of the 2-D latent manifold picture."""
 MAX_UPSCALE_FACTOR = 16

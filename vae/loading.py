@@ -19,6 +19,7 @@ from huggingface_hub.utils import validate_repo_id
 
 from vae.drawing import MNIST_SIZE
 from vae.latent_stats import CLASS_STATS_NAME, TEST_LATENTS_NAME, load_class_statistics, load_test_latents
+from vae.limits import MAX_LATENT_SLIDERS
 from vae.model import VAE
 
 METRICS_NAME = "metrics.json"
@@ -119,6 +120,8 @@ def _load_model(folder: Path) -> VAE:
             raise ValueError(f"x_dim is {config['x_dim']}, not {MNIST_SIZE**2}")
         if not all(isinstance(width, int) and width > 0 for width in [config.get("z_dim", 1), *config.get("hidden_dims", [])]):
             raise ValueError("z_dim and hidden_dims must be positive whole numbers")
+        if config.get("z_dim", 1) > MAX_LATENT_SLIDERS:
+            raise ValueError(f"z_dim is {config['z_dim']}; the app shows at most {MAX_LATENT_SLIDERS} latent sliders")
     except (OSError, ValueError, AttributeError, TypeError) as error:
         raise ModelLoadError(f"{config_file} is not a readable VAE config ({error}).") from None
     try:
