@@ -29,6 +29,8 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 """ITU-R 601 luminance weights, as PIL's convert("L")."""
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 """PIL modes read as numbers rather than converted to 8 bits (which would clip them)."""
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""Larger float pixels would become infinite in float32: refused like inf."""
 
 NO_DRAWING = "No drawing was received: draw a digit on the canvas (API callers: send the picture as 'composite')."
 NO_IMAGE = "No image was received: upload a picture of a digit."
@@ -39,6 +41,17 @@ FULL = "Ink covers almost the whole canvas, so there is no digit shape: clear it
 
 class InputError(ValueError):
     """A problem with the user's input; str(error) is one sentence to show in the UI."""
+
+
+def real_array(values: object, error: str) -> np.ndarray:
+    """values as a numpy array of real numbers (bool, int or float dtype); InputError(error) for anything else."""
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError):  # ragged nesting, or objects that refuse to become arrays
+        raise InputError(error) from None
+    if array.dtype.kind not in "buif":
+        raise InputError(error)
+    return array
 
 
 def sketch_to_ink(value: dict | None) -> np.ndarray:
@@ -53,7 +66,10 @@ def sketch_to_ink(value: dict | None) -> np.ndarray:
         raise InputError(f"Expected the sketchpad's dict of background, layers and composite, got {type(value).__name__}.")
     if value.get("composite") is not None:
         return _canvas_ink(value["composite"])
-    layers = [_canvas_ink(layer) for layer in value.get("layers") or [] if layer is not None]
+    layers = value.get("layers") or []
+    if not isinstance(layers, (list, tuple)):
+        raise InputError(f"Expected the sketchpad's layers as a list of pictures, got {type(layers).__name__}.")
+    layers = [_canvas_ink(layer) for layer in layers if layer is not None]
     if not layers:
         raise InputError(NO_DRAWING)
     if len({layer.shape for layer in layers}) > 1:
@@ -120,7 +136,7 @@ def _pixels(source: "Image.Image | np.ndarray | str | Path | None") -> np.ndarra
         source = _open(Path(source))
     if isinstance(source, Image.Image):
         _check_pixel_count(source.width * source.height)
-        return _pil_pixels(source)
+        return _checked_array(_pil_pixels(source))
     if isinstance(source, np.ndarray):
         return _checked_array(source)
     raise InputError(f"Expected an image (PIL image, array or file path), got {type(source).__name__}.")
@@ -153,7 +169,10 @@ def _pil_pixels(image: Image.Image) -> np.ndarray:
     """PIL image → array: `(H, W)` numbers for high-bit modes, `(H, W, 4)` RGBA when it has transparency, else `(H, W)` L."""
     if image.mode in HIGH_BIT_MODES:
         return np.asarray(image, dtype=np.float32)
-    return np.asarray(image.convert("RGBA" if image.has_transparency_data else "L"))
+    try:
+        return np.asarray(image.convert("RGBA" if image.has_transparency_data else "L"))
+    except ValueError:  # modes PIL cannot convert to grey, such as LAB and La
+        raise InputError(f"Pictures in colour mode {image.mode} cannot be read: upload a PNG or JPEG.") from None
 
 
 def _checked_array(array: np.ndarray) -> np.ndarray:
@@ -163,7 +182,7 @@ def _checked_array(array: np.ndarray) -> np.ndarray:
     if array.dtype.kind not in "buif":
         raise InputError(f"Expected an image array of numbers, got dtype {array.dtype}.")
     _check_pixel_count(array.shape[0] * array.shape[1])
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    if array.dtype.kind == "f" and not (np.isfinite(array).all() and np.abs(array).max() <= FLOAT32_MAX):
         raise InputError("The image contains NaN or infinite values.")
     return array
 
@@ -211,12 +230,12 @@ def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
 
 def _checked_ink(ink: np.ndarray) -> np.ndarray:
     """Ink as a finite `(H, W)` float32 array clipped to [0, 1], else InputError."""
-    ink = np.asarray(ink, dtype=np.float32)
+    ink = real_array(ink, "Expected ink as an array of numbers.")
     if ink.ndim != 2:
         raise InputError(f"Expected ink of shape (H, W), got {ink.shape}.")
     if not np.isfinite(ink).all():
         raise InputError("The image contains NaN or infinite values.")
-    return np.clip(ink, 0, 1)
+    return np.clip(ink, 0, 1).astype(np.float32)
 
 
 def _fit_box(crop: np.ndarray) -> np.ndarray:
