@@ -66,10 +66,10 @@ def sketch_to_ink(value: dict | None) -> np.ndarray:
         raise InputError(f"Expected the sketchpad's dict of background, layers and composite, got {type(value).__name__}.")
     if value.get("composite") is not None:
         return _canvas_ink(value["composite"])
-    layers = value.get("layers") or []
-    if not isinstance(layers, (list, tuple)):
+    layers = value.get("layers")
+    if not isinstance(layers, (list, tuple, type(None))):
         raise InputError(f"Expected the sketchpad's layers as a list of pictures, got {type(layers).__name__}.")
-    layers = [_canvas_ink(layer) for layer in layers if layer is not None]
+    layers = [_canvas_ink(layer) for layer in layers or [] if layer is not None]
     if not layers:
         raise InputError(NO_DRAWING)
     if len({layer.shape for layer in layers}) > 1:
