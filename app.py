@@ -58,9 +58,16 @@ def user_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def model_named(name: str) -> ModelBundle:
+    """The served model called name (the decode endpoint takes names unchecked, for speed)."""
+    if name not in MODELS:
+        raise gr.Error(captions.unknown_model(name, list(MODELS)))
+    return MODELS[name]
+
+
 def two_dimensional(model: str) -> ModelBundle:
     """The chosen model when its latent space is 2-D, else the first 2-D model served (the latent map needs one)."""
-    for bundle in (MODELS[model], *MODELS.values()):
+    for bundle in (model_named(model), *MODELS.values()):
         if bundle.model.z_dim == 2:
             return bundle
     raise gr.Error(captions.NO_TWO_DIMENSIONAL_MODEL)
@@ -83,13 +90,13 @@ def show_reconstruction(bundle: ModelBundle, image28: np.ndarray) -> tuple:
 @user_errors
 def reconstruct(sketch: dict | None, model: str = DEFAULT_MODEL) -> tuple:
     """A Sketchpad drawing {background, layers, composite} → what the model sees, reconstructs and scores."""
-    return show_reconstruction(MODELS[model], preprocess_sketch(sketch))
+    return show_reconstruction(model_named(model), preprocess_sketch(sketch))
 
 
 @user_errors
 def reconstruct_upload(upload: dict | None, model: str = DEFAULT_MODEL) -> tuple:
     """An uploaded photo or scan (any image file) → what the model sees, reconstructs and scores."""
-    return show_reconstruction(MODELS[model], preprocess_upload(upload["path"] if upload else None))
+    return show_reconstruction(model_named(model), preprocess_upload(upload["path"] if upload else None))
 
 
 def reconstruct_live(sketch: dict | None, model: str) -> tuple:
@@ -104,13 +111,16 @@ def reconstruct_again(image28: np.ndarray | None, model: str) -> tuple:
     """After a model switch, show the kept drawing through the new model (nothing to do without a drawing)."""
     if image28 is None:
         return (gr.skip(),) * 6
-    return show_reconstruction(MODELS[model], image28)
+    return show_reconstruction(model_named(model), image28)
 
 
 @user_errors
 def decode(*, model: str = DEFAULT_MODEL, **latent: float) -> np.ndarray:
-    """The digit `(224, 224)` decoded from z1..z_dim (values for sliders beyond the model's z_dim are ignored)."""
-    bundle = MODELS[model]
+    """The digit `(224, 224)` decoded from z1..z_dim (values for sliders beyond the model's z_dim are ignored).
+
+    Wired with preprocess=False (sliders answer faster): vae.inference.validate_latent checks the raw values.
+    """
+    bundle = model_named(model)
     z = [latent[name] for name in LATENT_NAMES[:bundle.model.z_dim]]
     return inference.upscale(inference.decode_latent(bundle.model, z), DIGIT_SCALE)
 
@@ -122,7 +132,7 @@ def slider_values(z: np.ndarray) -> list[float]:
 
 def random_sliders(model: str) -> list[float]:
     """Sliders at a fresh prior draw."""
-    return slider_values(inference.random_latent(MODELS[model].model, seed=None))
+    return slider_values(inference.random_latent(model_named(model).model, seed=None))
 
 
 def zero_sliders() -> list[float]:
@@ -135,14 +145,14 @@ def drawing_sliders(image28: np.ndarray | None, model: str) -> list[float]:
     """Sliders at the drawing's posterior mean (within the sliders' range)."""
     if image28 is None:
         raise gr.Error(captions.NO_DRAWING)
-    bundle = MODELS[model]
+    bundle = model_named(model)
     return slider_values(inference.slider_latent(inference.posterior_mean(bundle.model, image28)))
 
 
 def switch_model(model: str) -> list:
     """The model's card line, and exactly z_dim sliders shown, all back at zero."""
-    z_dim = MODELS[model].model.z_dim
-    return [captions.model_summary(MODELS[model]),
+    z_dim = model_named(model).model.z_dim
+    return [captions.model_summary(model_named(model)),
             *[gr.Slider(visible=i < z_dim, value=0.0) for i in range(MAX_LATENT_SLIDERS)]]
 
 
@@ -150,7 +160,7 @@ def switch_model(model: str) -> list:
 def sample_grid(rows: int = DEFAULT_GRID_ROWS, columns: int = DEFAULT_GRID_COLUMNS, seed: int = 0,
                 temperature: float = 1.0, binary: bool = False, model: str = DEFAULT_MODEL) -> np.ndarray:
     """rows × columns prior samples (Bernoulli means, or binary samples), the same grid for the same seed."""
-    grid = inference.sample_grid(MODELS[model].model, rows, columns, seed, temperature, binary)
+    grid = inference.sample_grid(model_named(model).model, rows, columns, seed, temperature, binary)
     return inference.upscale(grid, GRID_SCALE)
 
 
@@ -183,7 +193,7 @@ def map_click(manifold: np.ndarray, event: gr.SelectData) -> list[float]:
 def interpolate(start: dict | None = None, end: dict | None = None, endpoints: str = ENDPOINTS_DRAWINGS,
                 frames: int = DEFAULT_FRAMES, seed: int = 0, model: str = DEFAULT_MODEL) -> np.ndarray:
     """A strip of decodes along the line between two drawings' posterior means (or two random latents)."""
-    vae = MODELS[model].model
+    vae = model_named(model).model
     if endpoints == ENDPOINTS_RANDOM:
         ends = inference.random_latent(vae, seed), inference.random_latent(vae, seed + 1)
     else:
@@ -196,7 +206,7 @@ def interpolate(start: dict | None = None, end: dict | None = None, endpoints: s
 def generate_digit(digit: int = 0, count: int = DEFAULT_GENERATED, seed: int = 0, temperature: float = 1.0,
                    model: str = DEFAULT_MODEL) -> np.ndarray:
     """count decodes of latents drawn from digit's latent Gaussian (class_stats.json shipped with the weights)."""
-    bundle = MODELS[model]
+    bundle = model_named(model)
     images = inference.generate_digit(bundle.model, bundle.class_stats, digit, count, seed, temperature)
     return inference.upscale(inference.tile(images, min(count, GENERATED_COLUMNS)), STRIP_SCALE)
 
@@ -333,8 +343,8 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
 
     reconstruction_outputs = [model_input, reconstruction, posterior_samples, posterior_plot, scores, drawing]
     latents = {**dict(zip(LATENT_NAMES, sliders)), "model": model_choice}
-    decode_event = {"fn": decode, "inputs_kwargs": latents, "outputs": decoded, "show_progress": "hidden",
-                    "api_visibility": "private"}
+    decode_event = {"fn": decode, "inputs_kwargs": latents, "outputs": decoded, "preprocess": False,
+                    "show_progress": "hidden", "api_visibility": "private"}
     map_inputs = [map_z1, map_z2, model_choice, drawing]
 
     reconstruct_button.click(reconstruct, [sketch, model_choice], reconstruction_outputs, api_name="reconstruct")
@@ -343,7 +353,7 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
     upload.upload(reconstruct_upload, [upload, model_choice], reconstruction_outputs, preprocess=False,
                   api_name="reconstruct_upload")
 
-    gr.on([slider.input for slider in sliders], decode, inputs_kwargs=latents, outputs=decoded,
+    gr.on([slider.input for slider in sliders], decode, inputs_kwargs=latents, outputs=decoded, preprocess=False,
           trigger_mode="always_last", show_progress="hidden", api_name="decode")
     random_button.click(random_sliders, model_choice, sliders, api_visibility="private").then(**decode_event)
     zeros_button.click(zero_sliders, None, sliders, api_visibility="private").then(**decode_event)

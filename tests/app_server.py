@@ -88,20 +88,20 @@ def running_app(extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
         stop(process)
 
 
-def call(url: str, api_name: str, body: str) -> tuple[str, Any]:
+def call(http: httpx.Client, api_name: str, body: str) -> tuple[str, Any]:
     """One request over Gradio's HTTP API: POST the JSON body text to /gradio_api/call/<api_name>, then read the
     event stream; return the final event ("complete" or "error") and its decoded data.
 
+    http is an httpx.Client with the app's URL as base_url (kept open, as a browser keeps its connection).
     The body is text so that tests can send what gradio_client cannot encode (NaN).
     """
-    with httpx.Client(base_url=url, timeout=60) as http:
-        posted = http.post(f"gradio_api/call/{api_name}", content=body, headers={"content-type": "application/json"})
-        posted.raise_for_status()
-        event = None
-        with http.stream("GET", f"gradio_api/call/{api_name}/{posted.json()['event_id']}") as stream:
-            for line in stream.iter_lines():
-                if line.startswith("event:"):
-                    event = line.removeprefix("event:").strip()
-                elif line.startswith("data:") and event in ("complete", "error"):
-                    return event, json.loads(line.removeprefix("data:"))
+    posted = http.post(f"gradio_api/call/{api_name}", content=body, headers={"content-type": "application/json"})
+    posted.raise_for_status()
+    event = None
+    with http.stream("GET", f"gradio_api/call/{api_name}/{posted.json()['event_id']}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                return event, json.loads(line.removeprefix("data:"))
     raise RuntimeError(f"the event stream of {api_name} ended without a result")

@@ -6,17 +6,18 @@ bundled models.
 """
 import json
 import math
+import shutil
 
 import httpx
 import numpy as np
 import pytest
-from app_server import call, running_app
+from app_server import ROOT, call, running_app
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from vae.drawing import BLANK, DOT, FULL, NO_DRAWING
-from vae.limits import MAX_GRID_ROWS, MAX_LATENT_SLIDERS
+from vae.limits import MAX_GRID_ROWS, MAX_LATENT_ABS, MAX_LATENT_SLIDERS
 
 UNREACHABLE_REPO = "nobody-here/missing-vae"
 SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]
@@ -156,17 +157,22 @@ def test_decode_ignores_sliders_beyond_the_models_dimensions(client):
 
 
 def test_out_of_range_and_nan_latents_are_refused(client, app_url):
-    assert_refused(client, "greater than maximum", z1=50.0, api_name="/decode")
-    for bad, sentence in ((math.nan, "NaN"), (math.inf, "greater than maximum")):
+    assert_refused(client, f"latent value 1 is 50; values must lie between -{MAX_LATENT_ABS:g} and {MAX_LATENT_ABS:g}",
+                   z1=50.0, api_name="/decode")
+    assert_refused(client, "latent values must be a list of 10 numbers", z2="two", api_name="/decode")
+    for bad, sentence in ((math.nan, "latent value 3 is NaN"), (math.inf, "latent value 3 is inf")):
         values = [0.0] * MAX_LATENT_SLIDERS
         values[2] = bad
-        event, data = call(app_url, "decode", json.dumps({"data": [*values, "vae-z10"]}))
+        with httpx.Client(base_url=app_url, timeout=60) as http:
+            event, data = call(http, "decode", json.dumps({"data": [*values, "vae-z10"]}))
         assert event == "error" and sentence in data["error"]
     assert pixels(client.predict(api_name="/decode")).shape == (224, 224)
 
 
 def test_unknown_model_is_refused(client):
-    assert_refused(client, "not in the list of choices", model="no-such-model", api_name="/decode")
+    assert_refused(client, "There is no model called 'no-such-model': choose one of vae-z10, vae-z2.",
+                   model="no-such-model", api_name="/decode")
+    assert_refused(client, "not in the list of choices", model="no-such-model", api_name="/sample_grid")
 
 
 def test_sample_grid_is_fixed_by_its_seed(client):
@@ -218,3 +224,13 @@ def test_latent_map_uses_the_two_dimensional_model(client):
                                                                           api_name="/decode")))
     manifold = pixels(client.predict(api_name="/latent_manifold"))
     assert manifold.shape[0] == manifold.shape[1] > 224
+
+
+def test_readme_api_example_runs(app_url, seven, tmp_path, monkeypatch):
+    section = (ROOT / "README.md").read_text().split("## API (gradio_client)")[1].split("\n## ")[0]
+    example = section.split("```python\n")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(seven, "seven.png")
+    namespace = {}
+    exec(example.replace("http://127.0.0.1:7860/", app_url), namespace)
+    assert "Negative ELBO" in namespace["scores"] and namespace["manifold"].endswith(".png")

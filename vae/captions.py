@@ -8,6 +8,11 @@ NO_DRAWING = "Draw or upload a digit on the Draw tab first."
 NO_TWO_DIMENSIONAL_MODEL = "The latent map needs a model with 2 latent dimensions, and none is loaded."
 
 
+def unknown_model(name: str, served: list[str]) -> str:
+    """The sentence for a model name that is not served."""
+    return f"There is no model called {name!r}: choose one of {', '.join(served)}."
+
+
 def model_summary(bundle: ModelBundle) -> str:
     """One line: the model's name, latent size, source and test-set scores from metrics.json."""
     source = f"bundled folder `{Path(bundle.source).name}`" if Path(bundle.source).is_dir() else f"`{bundle.source}`"
