@@ -11,7 +11,7 @@ import torch
 from torchvision.utils import make_grid
 
 from vae.bounds import kl_normal, log_bernoulli_with_logits, log_mean_exp, log_normal
-from vae.drawing import MNIST_SIZE, InputError
+from vae.drawing import MNIST_SIZE, InputError, real_array
 from vae.latent_stats import sample_class_latents
 from vae.limits import (
     APP_IWAE_K, LATENT_SLIDER_RANGE, MAX_DISPLAY_PIXELS, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS,
@@ -89,13 +89,7 @@ def posterior_mean(model: VAE, image28: np.ndarray) -> np.ndarray:
 
 def validate_latent(model: VAE, z: Sequence[float] | np.ndarray) -> np.ndarray:
     """z as `(z_dim,)` float32, or InputError naming the wrong length, a non-number, NaN/inf or |z| > MAX_LATENT_ABS."""
-    try:
-        values = np.asarray(z)
-    except ValueError:  # ragged nesting
-        values = np.asarray(None)
-    if values.dtype.kind not in "biuf":
-        raise InputError(f"latent values must be a list of {model.z_dim} numbers")
-    values = values.astype(np.float64).ravel()
+    values = real_array(z, f"latent values must be a list of {model.z_dim} numbers").astype(np.float64).ravel()
     if len(values) != model.z_dim:
         raise InputError(f"expected {model.z_dim} latent values, got {len(values)}")
     for position, value in enumerate(values, start=1):
@@ -138,6 +132,8 @@ def sample_grid(model: VAE, rows: int, columns: int, seed: int, temperature: flo
     rows = _bounded_int(rows, "rows", 1, MAX_GRID_ROWS)
     columns = _bounded_int(columns, "columns", 1, MAX_GRID_COLUMNS)
     temperature = _positive_float(temperature, "temperature", MAX_TEMPERATURE)
+    if not isinstance(binary, (bool, np.bool_)):
+        raise InputError(f"binary must be true or false, got {binary!r}")
     draw = model.sample_binary if binary else model.sample
     return tile(_images(draw(rows * columns, temperature, _generator(seed))), columns)
 
@@ -169,10 +165,12 @@ def generate_digit(model: VAE, class_stats: dict | None, digit: int, count: int,
 
 def tile(images: np.ndarray, columns: int) -> np.ndarray:
     """Images `(n, 28, 28)` → one `(H, W)` float32 picture, `columns` per row, 2 px white lines (torchvision make_grid)."""
-    images = np.asarray(images, dtype=np.float32)
+    images = real_array(images, "expected a stack of images (n, height, width) of numbers").astype(np.float32)
     if images.ndim != 3 or len(images) == 0:
         raise InputError(f"expected a non-empty stack of images (n, height, width), got shape {images.shape}")
     columns = _bounded_int(columns, "columns", 1, MAX_GRID_COLUMNS)
+    if len(images) == 1:  # make_grid returns a lone image unframed
+        return np.pad(images[0], GRID_PADDING, constant_values=1.0)
     grid = make_grid(torch.from_numpy(images)[:, None], nrow=columns, padding=GRID_PADDING, pad_value=1.0)
     return grid[0].numpy()
 
@@ -194,6 +192,8 @@ def manifold_point(x: int, y: int, image_shape: tuple[int, int], extent: float =
     The picture may be upscaled by any factor; a click on a white line counts for the tile before it.
     """
     z1_values, z2_values = _manifold_axes(extent, steps)
+    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2:
+        raise InputError(f"image_shape must be (height, width), got {image_shape!r}")
     height, width = (_bounded_int(n, "image size", 1, MAX_DISPLAY_PIXELS) for n in image_shape)
     row = _tile_index(_bounded_int(y, "y", 0, height - 1) / height, len(z2_values))
     column = _tile_index(_bounded_int(x, "x", 0, width - 1) / width, len(z1_values))
@@ -216,7 +216,7 @@ def _tile_index(fraction: float, tiles: int) -> int:
 
 def upscale(image: np.ndarray, factor: int) -> np.ndarray:
     """Float picture `(H, W)` in [0, 1] → `(H·f, W·f)` uint8, each pixel a crisp f × f block (nearest neighbour)."""
-    image = np.asarray(image, dtype=np.float32)
+    image = real_array(image, "expected a picture (H, W) of numbers").astype(np.float32)
     if image.ndim != 2:
         raise InputError(f"expected a picture of shape (H, W), got {image.shape}")
     factor = _bounded_int(factor, "factor", 1, MAX_UPSCALE_FACTOR)
@@ -238,7 +238,7 @@ def _images(pixels: torch.Tensor) -> np.ndarray:
 
 def _checked_image(image28: np.ndarray) -> np.ndarray:
     """A finite `(28, 28)` float32 image clipped to [0, 1], else InputError."""
-    image = np.asarray(image28, dtype=np.float32)
+    image = real_array(image28, "expected a 28×28 image of numbers").astype(np.float32)
     if image.shape != (MNIST_SIZE, MNIST_SIZE):
         raise InputError(f"expected a 28×28 image, got shape {image.shape}")
     if not np.isfinite(image).all():
@@ -259,7 +259,7 @@ def _generator(seed: int) -> torch.Generator:
 def _bounded_int(value: int, name: str, low: int, high: int) -> int:
     """value as an int in [low, high] (whole floats such as 3.0 accepted), else InputError."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value != int(value):
+            or (isinstance(value, (float, np.floating)) and not np.isfinite(value)) or value != int(value):
         raise InputError(f"{name} must be a whole number, got {value!r}")
     if not low <= value <= high:
         raise InputError(f"{name} must be between {low} and {high}")
