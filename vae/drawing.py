@@ -154,9 +154,9 @@ def _open(path: Path) -> Image.Image:
     except InputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputError(f"The image '{path.name}' has too many pixels: upload one of at most {MAX_UPLOAD_PIXELS:,}.") from None
+        raise InputError(f"The image {path.name!r} has too many pixels: upload one of at most {MAX_UPLOAD_PIXELS:,}.") from None
     except (OSError, ValueError, SyntaxError, EOFError):
-        raise InputError(f"The file '{path.name}' is not an image that can be read: upload a PNG or JPEG.") from None
+        raise InputError(f"The file {path.name!r} is not an image that can be read: upload a PNG or JPEG.") from None
 
 
 def _check_pixel_count(pixels: int) -> None:
