@@ -151,9 +151,9 @@ def drawing_sliders(image28: np.ndarray | None, model: str) -> list[float]:
 
 def switch_model(model: str) -> list:
     """The model's card line, and exactly z_dim sliders shown, all back at zero."""
-    z_dim = model_named(model).model.z_dim
-    return [captions.model_summary(model_named(model)),
-            *[gr.Slider(visible=i < z_dim, value=0.0) for i in range(MAX_LATENT_SLIDERS)]]
+    bundle = model_named(model)
+    return [captions.model_summary(bundle),
+            *[gr.Slider(visible=i < bundle.model.z_dim, value=0.0) for i in range(MAX_LATENT_SLIDERS)]]
 
 
 @user_errors
@@ -208,7 +208,7 @@ def generate_digit(digit: int = 0, count: int = DEFAULT_GENERATED, seed: int = 0
     """count decodes of latents drawn from digit's latent Gaussian (class_stats.json shipped with the weights)."""
     bundle = model_named(model)
     images = inference.generate_digit(bundle.model, bundle.class_stats, digit, count, seed, temperature)
-    return inference.upscale(inference.tile(images, min(count, GENERATED_COLUMNS)), STRIP_SCALE)
+    return inference.upscale(inference.tile(images, min(len(images), GENERATED_COLUMNS)), STRIP_SCALE)
 
 
 def digit_image(label: str, **kwargs) -> gr.Image:
@@ -246,8 +246,8 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
                 "score it; then walk its latent space.")
     gr.Markdown(captions.load_warnings(LOAD_WARNINGS), visible=bool(LOAD_WARNINGS), elem_id="warnings")
     with gr.Row(equal_height=True):
-        model_choice = gr.Dropdown(list(MODELS), value=DEFAULT_MODEL, label="model", scale=1)
-        model_card = gr.Markdown(captions.model_summary(MODELS[DEFAULT_MODEL]))
+        model_choice = gr.Dropdown(list(MODELS), value=DEFAULT_MODEL, label="model", scale=1, elem_id="model-choice")
+        model_card = gr.Markdown(captions.model_summary(MODELS[DEFAULT_MODEL]), elem_id="model-card")
     drawing = gr.State(None)
 
     with gr.Tab("Draw & reconstruct", id="draw"):

@@ -89,7 +89,6 @@ def test_dragging_a_slider_changes_the_decoded_digit(page):
     for _ in range(10):
         slider.press("ArrowRight")
     wait_for_new_image(page, "decoded", before)
-    screenshot(page, "sliders")
 
 
 def test_use_my_drawing_moves_the_sliders(page):
@@ -98,6 +97,7 @@ def test_use_my_drawing_moves_the_sliders(page):
     page.get_by_role("button", name="use my drawing").click()
     wait_for_new_image(page, "decoded", before)
     assert page.locator("#slider-z1 input[type='number']").input_value() != "0"
+    screenshot(page, "sliders")
 
 
 def test_sample_grid_depends_only_on_the_seed(page):
@@ -140,3 +140,14 @@ def test_generate_a_chosen_digit(page):
     page.get_by_role("button", name="Generate", exact=True).click()
     wait_for_new_image(page, "generated", None)
     screenshot(page, "generate")
+
+
+def test_switching_to_the_two_dimensional_model_shows_two_sliders(page):
+    open_tab(page, "Latent sliders")
+    before = image_source(page, "decoded")
+    page.locator("#model-choice input").click()
+    page.get_by_role("option", name="vae-z2").click()
+    page.locator("#slider-z3").wait_for(state="hidden")
+    assert page.locator("#slider-z2").is_visible()
+    wait_for_new_image(page, "decoded", before)
+    assert "2 latent dimensions" in page.locator("#model-card").inner_text()
