@@ -259,7 +259,7 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
                     reconstruct_button = gr.Button("Reconstruct", variant="primary")
                 with gr.Tab("Upload"):
                     upload = gr.Image(label="photo or scan of a digit", sources=["upload", "clipboard"],
-                                      type="filepath", image_mode=None)
+                                      type="filepath", image_mode=None, elem_id="upload")
             with gr.Column(scale=2):
                 with gr.Row():
                     model_input = digit_image("model input (28×28)", elem_classes="digit", elem_id="model-input")

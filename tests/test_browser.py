@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from app_server import ROOT, running_app
+from PIL import Image, ImageDraw
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)")
@@ -79,6 +80,17 @@ def test_drawing_is_reconstructed_when_the_pen_lifts(page):
     assert "Negative ELBO" in page.locator("#scores").inner_text()
     page.locator("#posterior-plot img, #posterior-plot canvas").first.wait_for()
     screenshot(page, "draw")
+
+
+def test_uploaded_photo_is_reconstructed(page, tmp_path):
+    photo = Image.new("L", (600, 400), 235)  # grey paper, dark ink: a photographed 1
+    ImageDraw.Draw(photo).line([(300, 60), (300, 340)], fill=20, width=30)
+    photo.save(tmp_path / "photo.png")
+    before = image_source(page, "model-input")
+    page.get_by_role("tab", name="Upload", exact=True).click()
+    page.locator("#upload input[type='file']").set_input_files(str(tmp_path / "photo.png"))
+    wait_for_new_image(page, "model-input", before)
+    page.get_by_role("tab", name="Draw", exact=True).click()
 
 
 def test_dragging_a_slider_changes_the_decoded_digit(page):
