@@ -1,0 +1,376 @@
+"""Property tests: arbitrary pictures, sketch values and arguments into the drawing preprocessing and the
+API-facing inference helpers. Each call returns a valid, finite array of the promised shape in [0, 1], or
+raises InputError with one sentence; never NaN, never another exception type.
+"""
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+from PIL import Image, ImageDraw
+
+from vae import inference
+from vae.drawing import (
+    MNIST_SIZE, InputError, center_like_mnist, image_to_ink, preprocess_sketch, preprocess_upload, sketch_to_ink,
+)
+from vae.inference import GRID_CELL, GRID_PADDING
+from vae.limits import (
+    LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES,
+    MAX_LATENT_ABS, MAX_UPLOAD_PIXELS,
+)
+from vae.model import VAE
+
+FUZZ = settings(max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example,
+                                       HealthCheck.function_scoped_fixture])
+Z_DIM = 3
+MNIST_SHAPE = (MNIST_SIZE, MNIST_SIZE)
+ARRAY_DTYPES = [np.bool_, np.uint8, np.int8, np.uint16, np.int32, np.int64, np.uint64, np.float16, np.float32,
+                np.float64, np.complex64, np.dtype("U3")]
+PIL_MODES = ["1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "I",
+             "I;16", "I;16B", "F"]
+FILE_FORMATS = ["PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"]
+OVER_THE_CAP = (MAX_UPLOAD_PIXELS // 5000 + 1, 5000)
+"""An upload shape just above the pixel cap (as a zero-stride view: no memory is spent on it)."""
+
+anything = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.just(10**400), st.floats(), st.text(max_size=4),
+    st.complex_numbers(max_magnitude=5), st.lists(st.floats(-20, 20), max_size=4), st.binary(max_size=4),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2), st.just(np.float64("nan")),
+    st.just(np.array([1, 2])), st.just(np.int64(3)), st.just(torch.tensor(2.0)),
+)
+"""Arguments of any type a caller could pass, plausible or not."""
+
+
+def either(*alternatives: st.SearchStrategy) -> st.SearchStrategy:
+    """A draw from one of the alternatives, each equally likely (st.one_of flattens nested choices, so that
+    the many branches of `anything` would crowd out the rest)."""
+    return st.sampled_from(alternatives).flatmap(lambda strategy: strategy)
+
+
+def finite_floats(low: float, high: float) -> st.SearchStrategy:
+    return st.floats(low, high, allow_nan=False)
+
+
+any_arrays = arrays(st.sampled_from(ARRAY_DTYPES), array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=12))
+"""Arrays of any dtype (NaN, inf, ±huge and subnormal values included) and any shape."""
+
+
+@st.composite
+def strokes(draw) -> np.ndarray:
+    """Grey levels `(H, W)` float64 in [0, 1]: up to three pen strokes of any width on plain paper (or none)."""
+    side = st.one_of(st.integers(1, 120), st.integers(40, 120))
+    height, width = draw(side), draw(side)
+    paper = draw(st.one_of(st.sampled_from([0.0, 1.0]), finite_floats(0, 1)))
+    ink = draw(st.one_of(st.just(1 - paper), finite_floats(0, 1)))
+    image = Image.new("F", (width, height), paper)
+    pen = ImageDraw.Draw(image)
+    for _ in range(draw(st.integers(0, 3))):
+        points = draw(st.lists(st.tuples(st.integers(-5, width + 5), st.integers(-5, height + 5)), min_size=1, max_size=4))
+        pen.line(points, fill=ink, width=draw(st.integers(1, 1 + max(width, height) // 4)))
+    return np.asarray(image, dtype=np.float64)
+
+
+@st.composite
+def drawings(draw) -> np.ndarray:
+    """Strokes as an array `(H, W)` or `(H, W, 1-4)` (alpha: transparent paper or opaque), in any dtype and scale."""
+    grey = draw(strokes())
+    channels = draw(st.sampled_from([None, 1, 2, 3, 4]))
+    if channels is not None:
+        alpha = draw(st.sampled_from([1 - grey, np.ones_like(grey)]))
+        grey = np.stack(([grey] * min(channels, 3) + [alpha])[:channels] if channels in (2, 4) else [grey] * channels,
+                        axis=-1)
+    scale, dtype = draw(st.one_of(
+        st.sampled_from([(1, np.float32), (1, np.float64), (255, np.uint8), (65535, np.uint16)]),
+        st.sampled_from([(1e6, np.float64), (1e300, np.float64), (-1, np.float32), (1, np.bool_), (7, np.int8)])))
+    return (grey * scale).astype(dtype)
+
+
+@st.composite
+def pil_images(draw) -> Image.Image:
+    """Strokes as a PIL image in any mode (a blank one in modes PIL cannot convert grey pictures to)."""
+    image = Image.fromarray((draw(strokes()) * 255).astype(np.uint8))
+    mode = draw(st.sampled_from(PIL_MODES))
+    try:
+        return image.convert(mode)
+    except ValueError:
+        return Image.new(mode, image.size)
+
+
+@st.composite
+def image_files(draw, folder: Path) -> str:
+    """A path to a file: a picture in some format, the same file cut short, or bytes that are no picture."""
+    path = folder / f"upload-{draw(st.integers(0, 10**9))}"
+    kind = draw(st.sampled_from(["picture", "truncated", "junk", "missing"]))
+    if kind == "missing":
+        return str(path)
+    if kind == "junk":
+        path.write_bytes(draw(st.binary(max_size=64)))
+        return str(path)
+    image = draw(pil_images())
+    buffer = io.BytesIO()
+    try:
+        image.save(buffer, draw(st.sampled_from(FILE_FORMATS)))
+    except (OSError, ValueError, KeyError):  # that format cannot hold that mode: a blank PNG of that size
+        Image.new("L", image.size).save(buffer, "PNG")
+    data = buffer.getvalue()
+    path.write_bytes(data if kind == "picture" else data[:draw(st.integers(0, max(0, len(data) - 1)))])
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def upload_folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("uploads")
+
+
+def pictures(folder: Path) -> st.SearchStrategy:
+    """Any picture source: a drawing array, any array, a PIL image, a file path, or a value of another type."""
+    return either(drawings(), any_arrays, pil_images(), image_files(folder), anything)
+
+
+def canvases() -> st.SearchStrategy:
+    """What gr.Sketchpad(image_mode="RGBA", type="numpy") hands over: black strokes on a transparent canvas `(H, W, 4)`."""
+    def rgba(ink: np.ndarray) -> np.ndarray:
+        canvas = np.zeros((*ink.shape, 4), np.uint8)
+        canvas[..., 3] = np.round(255 * ink)
+        return canvas
+    return strokes().map(lambda grey: rgba(1 - grey))
+
+
+def sketch_values(folder: Path) -> st.SearchStrategy:
+    """Sketchpad values: a drawn canvas, the documented dict with any pictures in it, dicts with junk, non-dicts."""
+    source = pictures(folder)
+    layers = either(st.none(), st.lists(st.one_of(st.none(), source), max_size=3), anything)
+    return either(st.fixed_dictionaries({"background": st.none(), "layers": st.just([]), "composite": canvases()}),
+                  st.fixed_dictionaries({"background": st.none(), "layers": layers,
+                                         "composite": st.one_of(st.none(), source)}),
+                  st.dictionaries(st.sampled_from(["composite", "layers", "background", "x"]), anything, max_size=3),
+                  anything)
+
+
+def outcome(call, *args, **kwargs):
+    """call(*args, **kwargs), or None when it raised InputError (with one sentence, checked here)."""
+    try:
+        result = call(*args, **kwargs)
+    except InputError as error:
+        message = str(error)
+        assert message and "\n" not in message and "Traceback" not in message
+        tally(f"{call.__name__}: InputError")
+        return None
+    tally(f"{call.__name__}: answered")
+    return result
+
+
+def tally(outcome_name: str) -> None:
+    """Count an outcome in Hypothesis's statistics (pytest --hypothesis-show-statistics), to see both paths run."""
+    if currently_in_test_context():
+        event(outcome_name)
+
+
+def assert_unit_picture(picture: np.ndarray, shape: tuple | None = None, ndim: int = 2) -> None:
+    """A finite float32 array in [0, 1] of the given shape (or number of dimensions)."""
+    assert isinstance(picture, np.ndarray) and picture.dtype == np.float32
+    assert picture.shape == shape if shape else picture.ndim == ndim
+    assert np.isfinite(picture).all() and (picture.size == 0 or (picture.min() >= 0 and picture.max() <= 1))
+
+
+# --- drawing preprocessing ------------------------------------------------------------------------------------
+
+
+EDGE_PICTURES = [
+    np.broadcast_to(np.uint8(0), OVER_THE_CAP), np.broadcast_to(np.float32(1), (1, MAX_UPLOAD_PIXELS + 1)),
+    np.zeros((0, 5), np.uint8), np.zeros((5, 5, 5), np.uint8), np.full((9, 9), 1e300), np.full((9, 9), np.nan, np.float32),
+    np.where(np.eye(40) > 0, 3e38, -3e38).astype(np.float32), np.array(5), np.array([[None, 1]], dtype=object),
+    Image.new("L", (0, 7)), Image.new("LAB", (30, 30)), Image.new("La", (30, 30)),
+    Image.fromarray(np.full((12, 12), np.nan, np.float32)), Image.fromarray(np.full((12, 12), np.inf, np.float32)),
+    Image.new("I", (30, 30), -2**31), "", "a\0b", "/", "/dev/null", "x" * 5000, b"\x89PNG", 3.5, [[0, 1], [1, 0]],
+]
+"""Hand-picked sizes, modes and values at the edges."""
+
+
+@pytest.mark.parametrize("source", EDGE_PICTURES, ids=range(len(EDGE_PICTURES)))
+def test_edge_pictures(source):
+    check_upload(source)
+    check_sketch({"background": None, "layers": [source], "composite": None})
+
+
+def check_upload(source) -> None:
+    """image_to_ink and preprocess_upload of source: a valid picture or InputError."""
+    ink = outcome(image_to_ink, source)
+    if ink is not None:
+        assert_unit_picture(ink)
+    digit = outcome(preprocess_upload, source)
+    if digit is not None:
+        assert_unit_picture(digit, MNIST_SHAPE)
+
+
+@FUZZ
+@given(data=st.data())
+def test_image_to_ink_and_preprocess_upload(upload_folder, data):
+    check_upload(data.draw(pictures(upload_folder)))
+
+
+@FUZZ
+@given(data=st.data())
+def test_sketch_to_ink_and_preprocess_sketch(upload_folder, data):
+    check_sketch(data.draw(sketch_values(upload_folder)))
+
+
+def check_sketch(value) -> None:
+    """sketch_to_ink and preprocess_sketch of value: a valid picture or InputError."""
+    ink = outcome(sketch_to_ink, value)
+    if ink is not None:
+        assert_unit_picture(ink)
+    digit = outcome(preprocess_sketch, value)
+    if digit is not None:
+        assert_unit_picture(digit, MNIST_SHAPE)
+
+
+@FUZZ
+@given(either(drawings(), any_arrays, anything))
+@example(np.zeros((1, 20_000), np.float32) + np.arange(20_000) % 2)
+@example(np.eye(3_000, dtype=np.float32))
+@example(np.array([["a", "b"], ["c", "d"]]))
+@example("not an array")
+def test_center_like_mnist(ink):
+    digit = outcome(center_like_mnist, ink)
+    if digit is not None:
+        assert_unit_picture(digit, MNIST_SHAPE)
+
+
+# --- inference helpers -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model() -> VAE:
+    torch.manual_seed(0)
+    return VAE(z_dim=Z_DIM, hidden_dims=[16]).eval()
+
+
+@pytest.fixture(scope="module")
+def class_stats() -> dict:
+    return {"z_dim": Z_DIM, "classes": {str(d): {"count": 3, "mean": [d / 5] * Z_DIM, "cov": np.eye(Z_DIM).tolist()}
+                                        for d in range(10)}}
+
+
+@st.composite
+def arguments(draw, *plausible: st.SearchStrategy) -> tuple:
+    """One value per argument from its plausible strategy; in half the draws, one of them is replaced by anything."""
+    values = [draw(strategy) for strategy in plausible]
+    if draw(st.booleans()):
+        values[draw(st.integers(0, len(values) - 1))] = draw(anything)
+    return tuple(values)
+
+
+def sizes(high: int) -> st.SearchStrategy:
+    """Sizes in and just around the valid range [1, high], some as whole floats."""
+    return st.one_of(st.integers(-1, high + 1), st.integers(1, high).map(float))
+
+
+seeds = st.integers(-1, 2**32)
+temperatures = st.one_of(finite_floats(-0.5, 3.5), st.integers(0, 4))
+slider_latents = st.lists(st.floats(-11, 11), min_size=Z_DIM, max_size=Z_DIM)
+"""Latents as the app's sliders send them, some just beyond MAX_LATENT_ABS."""
+latents = either(slider_latents, arrays(np.float64, st.integers(Z_DIM - 1, Z_DIM + 1)), any_arrays)
+images28 = either(arrays(np.float32, MNIST_SHAPE, elements=finite_floats(-1, 2).map(np.float32)),
+                  arrays(st.sampled_from([np.float64, np.uint8, np.bool_]), MNIST_SHAPE), drawings(), any_arrays)
+
+
+def grid_shape(rows: int, columns: int) -> tuple[int, int]:
+    return GRID_PADDING + rows * GRID_CELL, GRID_PADDING + columns * GRID_CELL
+
+
+@FUZZ
+@given(either(latents, anything))
+def test_validate_and_decode_latent(model, z):
+    checked = outcome(inference.validate_latent, model, z)
+    if checked is not None:
+        assert checked.shape == (Z_DIM,) and checked.dtype == np.float32
+        assert np.isfinite(checked).all() and np.abs(checked).max() <= MAX_LATENT_ABS
+    decoded = outcome(inference.decode_latent, model, z)
+    assert (decoded is None) == (checked is None)
+    if decoded is not None:
+        assert_unit_picture(decoded, MNIST_SHAPE)
+
+
+@FUZZ
+@given(arguments(sizes(MAX_GRID_ROWS), sizes(MAX_GRID_COLUMNS), seeds, temperatures, st.booleans()))
+def test_sample_grid(model, args):
+    grid = outcome(inference.sample_grid, model, *args)
+    if grid is not None:
+        rows, columns, *_ = args
+        assert_unit_picture(grid, grid_shape(int(rows), int(columns)))
+
+
+@FUZZ
+@given(arguments(slider_latents, slider_latents, sizes(MAX_INTERPOLATION_FRAMES)))
+def test_interpolate(model, args):
+    strip = outcome(inference.interpolate, model, *args)
+    if strip is not None:
+        assert_unit_picture(strip, (int(args[2]), *MNIST_SHAPE))
+
+
+@FUZZ
+@given(arguments(st.integers(-1, 10), sizes(MAX_GENERATED_DIGITS), seeds, temperatures),
+       st.sampled_from(["full", "none", "some digits"]))
+def test_generate_digit(model, class_stats, args, stats):
+    chosen = {"full": class_stats, "none": None,
+              "some digits": {**class_stats, "classes": {"3": class_stats["classes"]["3"]}}}[stats]
+    digits = outcome(inference.generate_digit, model, chosen, *args)
+    if digits is not None:
+        assert_unit_picture(digits, (int(args[1]), *MNIST_SHAPE))
+
+
+@FUZZ
+@given(arguments(images28, st.integers(-1, 1001), st.integers(-1, 65), seeds))
+def test_reconstruct_and_posterior_mean(model, args):
+    image, iwae_k, n_samples, seed = args
+    result = outcome(inference.reconstruct, model, image, iwae_k, n_samples, seed)
+    if result is not None:
+        assert_unit_picture(result.model_input, MNIST_SHAPE)
+        assert_unit_picture(result.reconstruction, MNIST_SHAPE)
+        assert_unit_picture(result.posterior_samples, (int(n_samples), *MNIST_SHAPE))
+        assert np.isfinite([result.nelbo, result.kl, result.rec, result.iwae_nll]).all()
+        assert np.isfinite(result.posterior_mean).all() and (result.posterior_std > 0).all()
+    mean = outcome(inference.posterior_mean, model, image)
+    if mean is not None:
+        assert mean.shape == (Z_DIM,) and np.isfinite(mean).all()
+
+
+@FUZZ
+@given(either(seeds, anything))
+def test_random_latent(model, seed):
+    z = outcome(inference.random_latent, model, seed)
+    if z is not None:
+        assert z.shape == (Z_DIM,) and z.dtype == np.float32 and np.abs(z).max() <= LATENT_SLIDER_RANGE
+
+
+@FUZZ
+@given(arguments(st.one_of(any_arrays, arrays(np.float32, st.tuples(st.integers(1, 5), st.just(28), st.just(28)))),
+                 sizes(MAX_GRID_COLUMNS)))
+def test_tile(args):
+    picture = outcome(inference.tile, *args)
+    if picture is not None:  # a layout helper: it adds no NaN of its own (its inputs are model outputs)
+        assert picture.dtype == np.float32 and picture.ndim == 2
+        assert np.isfinite(picture).all() == np.isfinite(args[0]).all()
+
+
+@FUZZ
+@given(arguments(either(strokes(), any_arrays, drawings()), st.integers(-1, 17)))
+def test_upscale(args):
+    image, factor = args
+    big = outcome(inference.upscale, image, factor)
+    if big is not None:
+        assert big.dtype == np.uint8 and big.shape == tuple(int(factor) * n for n in np.shape(image))
+
+
+@FUZZ
+@given(arguments(st.integers(-2, 64), st.integers(-2, 64), st.tuples(st.integers(0, 64), st.integers(0, 64))))
+def test_manifold_point(args):
+    point = outcome(inference.manifold_point, *args)
+    if point is not None:
+        assert point.shape == (2,) and np.abs(point).max() <= LATENT_SLIDER_RANGE
