@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from torchvision.utils import make_grid
 from PIL import Image
 
 from vae.drawing import InputError
@@ -16,7 +17,7 @@ from vae.limits import (
     MAX_LATENT_ABS, MAX_TEMPERATURE, MAX_UPSCALE_FACTOR,
 )
 from vae.model import VAE
-from vae.report import SAMPLE_GRID_COLUMNS, SAMPLE_GRID_ROWS, save_sample_grid
+from vae.report import save_sample_grid
 
 CELL = GRID_CELL
 ESTIMATE_TOLERANCE = 3.0
@@ -179,12 +180,13 @@ def test_sample_grid_binary_and_temperature(model):
     assert np.abs(cell(cold, 0, 0) - prior_mean).mean() < np.abs(cell(hot, 0, 0) - prior_mean).mean()
 
 
-def test_the_apps_default_grid_is_samples_png(model, tmp_path):
+def test_samples_png_is_the_seeds_200_samples_in_a_10_by_20_make_grid(model, tmp_path):
     save_sample_grid(model, tmp_path / "samples.png", seed=3)
     written = np.asarray(Image.open(tmp_path / "samples.png").convert("L"), dtype=np.float32)
-    grid = sample_grid(model, SAMPLE_GRID_ROWS, SAMPLE_GRID_COLUMNS, seed=3)
-    assert written.shape == grid.shape
-    assert np.abs(written - np.round(grid * 255)).max() <= 1
+    samples = model.sample(200, generator=torch.Generator().manual_seed(3)).reshape(-1, 1, 28, 28)
+    expected = make_grid(samples, nrow=20, padding=2, pad_value=1.0)[0].numpy()
+    assert written.shape == expected.shape == (10 * 30 + 2, 20 * 30 + 2)
+    assert np.abs(written - np.round(expected * 255)).max() <= 1
 
 
 @pytest.mark.parametrize("rows, columns, temperature, message", [

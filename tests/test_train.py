@@ -18,7 +18,7 @@ from vae.data import fixed_binarization, load_mnist
 from vae.evaluate import evaluate
 from vae.hub import PUBLISHED_FILES
 from vae.model import VAE
-from vae.report import SAMPLE_GRID_COLUMNS, SAMPLE_GRID_ROWS
+from vae.limits import DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS
 
 ROOT = Path(__file__).resolve().parents[1]
 N_TRAIN, N_TEST, ITERATIONS, EVAL_EVERY = 200, 100, 30, 10
@@ -83,9 +83,9 @@ def test_the_saved_model_loads_and_its_figures_reproduce(finished_run, data_dir)
 def test_the_sample_grid_is_10_by_20_digits_with_2px_padding(finished_run):
     padding, side = 2, 28
     with Image.open(finished_run / "samples.png") as image:
-        assert image.size == (SAMPLE_GRID_COLUMNS * (side + padding) + padding,
-                              SAMPLE_GRID_ROWS * (side + padding) + padding)
-    assert (SAMPLE_GRID_ROWS, SAMPLE_GRID_COLUMNS) == (10, 20)
+        assert image.size == (DEFAULT_GRID_COLUMNS * (side + padding) + padding,
+                              DEFAULT_GRID_ROWS * (side + padding) + padding)
+    assert (DEFAULT_GRID_ROWS, DEFAULT_GRID_COLUMNS) == (10, 20)
     with Image.open(finished_run / "training_curve.png") as curve:
         assert curve.format == "PNG" and min(curve.size) > 100
 

@@ -6,18 +6,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from torchvision.utils import save_image  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
+from vae.inference import sample_grid  # noqa: E402
+from vae.limits import DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS  # noqa: E402
 from vae.model import VAE  # noqa: E402
-
-SAMPLE_GRID_ROWS, SAMPLE_GRID_COLUMNS = 10, 20
 
 
 def save_sample_grid(model: VAE, path: Path, seed: int) -> None:
-    """The seed's 10×20 grid of 200 samples (Bernoulli means), via torchvision's make_grid."""
-    images = model.sample(SAMPLE_GRID_ROWS * SAMPLE_GRID_COLUMNS, generator=torch.Generator().manual_seed(seed))
-    save_image(images.reshape(-1, 1, 28, 28), str(path), nrow=SAMPLE_GRID_COLUMNS, padding=2, pad_value=1.0)
+    """The seed's 10×20 grid of 200 samples (Bernoulli means): the app's default grid for that seed."""
+    grid = sample_grid(model, DEFAULT_GRID_ROWS, DEFAULT_GRID_COLUMNS, seed)
+    Image.fromarray(np.round(grid * 255).astype(np.uint8)).save(path)
 
 
 def save_training_curve(history: list[dict], evaluations: list[dict], path: Path) -> None:
@@ -99,7 +99,7 @@ Trained for {metrics['iterations']} iterations (batch {metrics['recipe']['batch_
 ## Usage
 
 ```python
-from vae.model import VAE  # https://github.com/ — the VAE Digit Studio repository
+from vae.model import VAE  # the `vae` package of the VAE Digit Studio repository
 model = VAE.from_pretrained("{name}")
 images = model.sample(16)  # (16, 784) Bernoulli means
 ```
