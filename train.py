@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from tqdm.auto import tqdm
 
 from vae.checkpoint import CHECKPOINT_NAME, load_checkpoint, load_progress, save_checkpoint
@@ -163,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as error:
         print(f"error: cannot write {error.filename or args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    except SafetensorError as error:  # how safetensors reports its own I/O failures (a full disk) and corrupt files
+        print(f"error: cannot write or read a .safetensors file in {args.out}: {error}", file=sys.stderr)
         return 1
     return 0
 
