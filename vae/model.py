@@ -5,6 +5,7 @@ z-300-300-784 ELU decoder emitting logits. Constructor arguments are the config 
 weights are model.safetensors, via Hugging Face's PyTorchModelHubMixin.
 """
 import os
+from pathlib import Path
 
 import safetensors.torch
 import torch
@@ -14,8 +15,19 @@ from torch import nn
 
 from vae.bounds import kl_normal, log_bernoulli_with_logits, log_mean_exp, log_normal, sample_gaussian
 
+CONFIG_FILE, WEIGHTS_FILE = constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE
 IWAE_CHUNK_ELEMENTS = 64_000
 """Importance samples × batch rows decoded at once by the IWAE bound: bounds memory for k = 1000."""
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; the message names the missing or corrupt file, or the unreachable repo."""
+
+
+def first_line(error: Exception) -> str:
+    """An error's message on one line, for one-sentence reports: its first line, with the next when that ends in ':'."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()] or ["no details"]
+    return " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]
 
 
 def mlp(sizes: list[int]) -> nn.Sequential:
@@ -51,20 +63,45 @@ class VAE(
         return {"z_dim": self.z_dim, "hidden_dims": list(self.hidden_dims), "x_dim": self.x_dim}
 
     @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | Path, **kwargs) -> "VAE":
+        """The VAE in a folder or a Hub repo (pinned by revision=... when given), via the mixin's loader;
+        any failure is one ModelLoadError naming the file (config.json or model.safetensors) or the repo."""
+        source = str(pretrained_model_name_or_path)
+        if os.path.isdir(source) and not os.path.isfile(os.path.join(source, CONFIG_FILE)):
+            raise ModelLoadError(f"The model folder {source} has no {CONFIG_FILE}.")  # else the mixin guesses one
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, **kwargs)
+        except ModelLoadError:
+            raise
+        except Exception as error:  # config.json: not downloadable, not JSON, or values the constructor refuses
+            where = source if os.path.isdir(source) else f"the Hub repo '{source}'{_at(kwargs.get('revision'))}"
+            raise ModelLoadError(f"Could not load a VAE config from {CONFIG_FILE} of {where} "
+                                 f"({type(error).__name__}: {first_line(error)}).") from None
+
+    @classmethod
     def _from_pretrained(cls, *, model_id: str, revision: str | None, cache_dir, force_download: bool,
                          local_files_only: bool, token, map_location: str = "cpu", strict: bool = True,
                          **model_kwargs) -> "VAE":
         """Load model.safetensors from a folder or a Hub repo: safetensors only (never a pickle), strict."""
         model = cls(**model_kwargs)
         if os.path.isdir(model_id):
-            model_file = os.path.join(model_id, constants.SAFETENSORS_SINGLE_FILE)
+            model_file = os.path.join(model_id, WEIGHTS_FILE)
+            if not os.path.isfile(model_file):
+                raise ModelLoadError(f"The model folder {model_id} has no {WEIGHTS_FILE}.")
         else:
-            model_file = hf_hub_download(
-                repo_id=model_id, filename=constants.SAFETENSORS_SINGLE_FILE, revision=revision,
-                cache_dir=cache_dir, force_download=force_download, token=token,
-                local_files_only=local_files_only,
-            )
-        safetensors.torch.load_model(model, model_file, strict=strict, device=map_location)
+            try:
+                model_file = hf_hub_download(
+                    repo_id=model_id, filename=WEIGHTS_FILE, revision=revision, cache_dir=cache_dir,
+                    force_download=force_download, token=token, local_files_only=local_files_only,
+                )
+            except Exception as error:  # offline, missing, private, network: the same outcome for the caller
+                raise ModelLoadError(f"Could not fetch {WEIGHTS_FILE} of the Hub repo '{model_id}'{_at(revision)} "
+                                     f"({type(error).__name__}: {first_line(error)}).") from None
+        try:
+            safetensors.torch.load_model(model, model_file, strict=strict, device=map_location)
+        except Exception as error:  # safetensors header, truncation, shape or key mismatch
+            raise ModelLoadError(f"{model_file} is truncated or does not match {CONFIG_FILE} "
+                                 f"({type(error).__name__}: {first_line(error)}).") from None
         return model.eval()
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -122,3 +159,8 @@ class VAE(
     def sample_binary(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
         """Binary images `(n, 784)`: true samples x ~ p(x|z), z ~ prior."""
         return torch.bernoulli(self.sample(n, temperature, generator), generator=generator)
+
+
+def _at(revision: str | None) -> str:
+    """' at revision ...' for messages about a pinned Hub load, '' otherwise."""
+    return f" at revision '{revision}'" if revision else ""
