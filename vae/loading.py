@@ -20,7 +20,7 @@ from huggingface_hub.utils import validate_repo_id
 from vae.drawing import MNIST_SIZE
 from vae.latent_stats import CLASS_STATS_NAME, TEST_LATENTS_NAME, load_class_statistics, load_test_latents
 from vae.limits import MAX_LATENT_SLIDERS
-from vae.model import VAE
+from vae.model import VAE, ModelLoadError, first_line
 
 METRICS_NAME = "metrics.json"
 MODEL_FILES = [constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE, CLASS_STATS_NAME, TEST_LATENTS_NAME,
@@ -40,10 +40,6 @@ class ModelBundle:
     class_stats: dict | None  # class_stats.json
     test_latents: dict[str, np.ndarray] | None  # posterior_mean (n, z_dim), label (n,), iwae_nll (n,)
     metrics: dict | None  # metrics.json
-
-
-class ModelLoadError(RuntimeError):
-    """A model could not be loaded; the message names the missing or corrupt file, or the unreachable repo."""
 
 
 def load_bundle(source: str | Path, revision: str | None = None, name: str | None = None) -> ModelBundle:
@@ -103,7 +99,7 @@ def _model_folder(source: str | Path, revision: str | None) -> Path:
     except LocalEntryNotFoundError:
         reason = "the Hub could not be reached (offline?) and no copy is cached"
     except Exception as error:  # network, HTTP, disk: the same outcome for the person running the app
-        reason = f"{type(error).__name__}: {_first_line(error)}"
+        reason = f"{type(error).__name__}: {first_line(error)}"
     raise ModelLoadError(f"Could not fetch the Hub repo '{source}'{at}: {reason}.")
 
 
@@ -124,11 +120,7 @@ def _load_model(folder: Path) -> VAE:
             raise ValueError(f"z_dim is {config['z_dim']}; the app shows at most {MAX_LATENT_SLIDERS} latent sliders")
     except (OSError, ValueError, AttributeError, TypeError) as error:
         raise ModelLoadError(f"{config_file} is not a readable VAE config ({error}).") from None
-    try:
-        return VAE.from_pretrained(folder)
-    except Exception as error:  # safetensors header, truncation, shape or key mismatch, bad config values
-        raise ModelLoadError(f"{weights_file} is truncated or does not match config.json "
-                             f"({type(error).__name__}: {_first_line(error)}).") from None
+    return VAE.from_pretrained(folder)  # ModelLoadError naming the file when it is truncated or does not match
 
 
 def _optional(folder: Path, filename: str, read: Callable[[], Any]) -> Any:
@@ -138,7 +130,7 @@ def _optional(folder: Path, filename: str, read: Callable[[], Any]) -> Any:
     try:
         return read()
     except Exception as error:  # JSON, safetensors or content errors all mean the same: the file is unusable
-        raise ModelLoadError(f"{folder / filename} is unreadable ({type(error).__name__}: {_first_line(error)}).") from None
+        raise ModelLoadError(f"{folder / filename} is unreadable ({type(error).__name__}: {first_line(error)}).") from None
 
 
 def _checked_class_stats(stats: dict, model: VAE) -> dict:
@@ -157,8 +149,3 @@ def _checked_test_latents(tensors: dict, model: VAE) -> dict[str, np.ndarray]:
             or latents["iwae_nll"].shape != (n,):
         raise ValueError(f"expected posterior_mean (n, {model.z_dim}), label (n,), iwae_nll (n,)")
     return latents
-
-
-def _first_line(error: Exception) -> str:
-    """The first line of an error's message, for one-sentence reports."""
-    return (str(error).splitlines() or ["no details"])[0]
