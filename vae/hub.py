@@ -37,8 +37,8 @@ def push_folder(folder: Path, repo_id: str, private: bool = False, api: HfApi | 
 
 
 def describe_error(error: Exception) -> str:
-    """'Type: message' with the Hub token, if one is configured, replaced by ***: never print a secret."""
-    reason = f"{type(error).__name__}: {error}"
+    """'Type: message' on one line, with the Hub token, if one is configured, replaced by ***: never print a secret."""
+    reason = " ".join(f"{type(error).__name__}: {error}".split())  # HTTP errors span lines: status, link, server text
     try:
         token = get_token()
     except Exception:  # a broken token source must not hide the push error itself
