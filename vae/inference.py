@@ -109,12 +109,19 @@ def decode_latent(model: VAE, z: Sequence[float] | np.ndarray) -> np.ndarray:
 
 def random_latent(model: VAE, seed: int | None) -> np.ndarray:
     """A prior draw `(z_dim,)` clipped to the sliders' range; seed None draws fresh randomness."""
+    return random_latents(model, 1, seed)[0]
+
+
+def random_latents(model: VAE, count: int, seed: int | None) -> np.ndarray:
+    """count prior draws `(count, z_dim)` from one seed (so every valid seed serves, up to MAX_SEED), clipped to
+    the sliders' range; seed None draws fresh randomness."""
     generator = torch.Generator()
     if seed is None:
         generator.seed()
     else:
         generator = _generator(seed)
-    return slider_latent(model.sample_z(1, generator=generator)[0].numpy())
+    count = _bounded_int(count, "count", 1, MAX_GENERATED_DIGITS)
+    return slider_latent(model.sample_z(count, generator=generator).numpy())
 
 
 def slider_latent(z: np.ndarray) -> np.ndarray:
