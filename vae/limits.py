@@ -28,6 +28,8 @@ MAX_POSTERIOR_SAMPLES = 64
 
 MAX_UPLOAD_PIXELS = 25_000_000
 """Larger uploads are refused before decoding; a 4000×4000 upload is accepted (and downscaled)."""
+MAX_UPLOAD_BYTES = 64 * 1024**2
+"""Larger files are refused by the server as they arrive (a 4000×4000 picture fits even as an uncompressed BMP)."""
 MIN_INK_EXTENT = 0.15
 """The ink's bounding box must span this fraction of the canvas's longer side, else it is a dot, not a digit."""
 MAX_INK_FRACTION = 0.9
