@@ -11,16 +11,21 @@ from collections.abc import Callable
 import gradio as gr
 import numpy as np
 import torch
+from PIL import Image
 
 from vae import captions, figures, inference
 from vae.drawing import InputError, preprocess_sketch, preprocess_upload
 from vae.limits import (
     DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS,
-    MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_LATENT_SLIDERS, MAX_SEED, MAX_TEMPERATURE, POSTERIOR_SAMPLES,
+    MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_LATENT_SLIDERS, MAX_SEED, MAX_TEMPERATURE, MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_PIXELS, POSTERIOR_SAMPLES,
 )
 from vae.loading import ModelBundle, load_app_models
 
 torch.set_num_threads(1)  # tiny MLPs: one thread per request answers fastest and lets requests run side by side
+# Gradio decodes canvases before vae.drawing can check them: with this, PIL refuses decompression bombs of more
+# than twice the upload cap (its default let a 0.5 MB PNG of 144 MP cost 1.6 GB before vae.drawing refused it).
+Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS
 
 MODELS, LOAD_WARNINGS = load_app_models()
 DEFAULT_MODEL = next(iter(MODELS))
@@ -195,7 +200,7 @@ def interpolate(start: dict | None = None, end: dict | None = None, endpoints: s
     """A strip of decodes along the line between two drawings' posterior means (or two random latents)."""
     vae = model_named(model).model
     if endpoints == ENDPOINTS_RANDOM:
-        ends = inference.random_latent(vae, seed), inference.random_latent(vae, seed + 1)
+        ends = inference.random_latents(vae, 2, seed)
     else:
         ends = [inference.posterior_mean(vae, preprocess_sketch(sketch)) for sketch in (start, end)]
     strip = inference.interpolate(vae, *ends, frames)
@@ -387,4 +392,4 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
 demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
 
 if __name__ == "__main__":
-    demo.launch(theme=THEME, css=CSS)
+    demo.launch(theme=THEME, css=CSS, max_file_size=MAX_UPLOAD_BYTES)
