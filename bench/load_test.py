@@ -1,0 +1,130 @@
+"""Load test of `python app.py` on 127.0.0.1: concurrent clients each making a fixed number of mixed calls
+(slider decode, reconstruct a drawing, sample grid) over Gradio's HTTP API, as browsers would.
+
+Prints requests served and failed (target: 0 failed), p50/p95/max latency per endpoint (POST to the final
+event, queueing included; target: decode p95 < 500 ms), the server's peak resident memory, and the machine's
+load average before and after, so that figures taken on a busy machine can be recognised as such.
+
+    OMP_NUM_THREADS=1 python bench/load_test.py [--clients 50] [--calls 20]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.bench_app import decode_body, resident_mb, seven_png, upload_composite  # noqa: E402
+from tests.app_server import call, start_app, stop, wait_until_answering  # noqa: E402
+
+MIX = {"decode": 0.6, "reconstruct": 0.2, "sample_grid": 0.2}
+"""Share of each endpoint in a client's calls: mostly slider drags, as in a session of the app."""
+DECODE_P95_TARGET_MS = 500
+CALL_TIMEOUT_S = 60
+RUN_TIMEOUT_S = 540
+"""Bound on the whole run: calls not yet made by then are skipped and count as failed."""
+RSS_POLL_S = 0.05
+MODEL = "vae-z10"
+
+
+def grid_body(rng: np.random.Generator) -> str:
+    """The default 10 × 20 grid (Bernoulli means) for a random seed."""
+    return json.dumps({"data": [10, 20, int(rng.integers(0, 2**32)), 1.0, False, MODEL]})
+
+
+def client_session(url: str, client: int, calls: int, sketch_body: str,
+                   deadline: float) -> list[tuple[str, float | None, bool]]:
+    """One client's calls in order, on its own connection: (endpoint, latency ms, answered without error);
+    calls due after the deadline (time.monotonic) are skipped: (endpoint, None, False)."""
+    rng = np.random.default_rng(client)
+    bodies = {"decode": lambda: decode_body(rng), "reconstruct": lambda: sketch_body, "sample_grid": lambda: grid_body(rng)}
+    results = []
+    with httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S) as http:
+        for endpoint in rng.choice(list(MIX), size=calls, p=list(MIX.values())):
+            if time.monotonic() > deadline:
+                results.append((endpoint, None, False))
+                continue
+            start = time.perf_counter()
+            try:
+                event, _ = call(http, endpoint, bodies[endpoint]())
+                ok = event == "complete"
+            except (httpx.HTTPError, RuntimeError, ValueError):  # refused connection, timeout, broken stream
+                ok = False
+            results.append((endpoint, 1000 * (time.perf_counter() - start), ok))
+    return results
+
+
+def peak_memory(pid: int, stop_event: threading.Event, peak: list[float]) -> None:
+    """Poll the server's resident memory (its children included) until stop_event; keep the maximum in peak[0]."""
+    while not stop_event.is_set():
+        try:
+            peak[0] = max(peak[0], resident_mb(pid))
+        except (FileNotFoundError, ProcessLookupError):  # a child that ended between listing and reading
+            pass
+        stop_event.wait(RSS_POLL_S)
+
+
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--calls", type=int, default=20, help="calls per client")
+    args = parser.parse_args()
+
+    load_before = os.getloadavg()
+    process, url = start_app()
+    try:
+        wait_until_answering(process, url)
+        with tempfile.TemporaryDirectory() as folder, httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S) as http:
+            sketch_body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL]})
+            for body, endpoint in ((decode_body(np.random.default_rng(0)), "decode"), (sketch_body, "reconstruct")):
+                call(http, endpoint, body)  # warm up: first calls compile and cache
+        idle_mb = resident_mb(process.pid)
+        stop_event, peak = threading.Event(), [idle_mb]
+        watcher = threading.Thread(target=peak_memory, args=(process.pid, stop_event, peak), daemon=True)
+        watcher.start()
+        started, deadline = time.perf_counter(), time.monotonic() + RUN_TIMEOUT_S
+        with ThreadPoolExecutor(max_workers=args.clients) as pool:
+            sessions = [pool.submit(client_session, url, client, args.calls, sketch_body, deadline)
+                        for client in range(args.clients)]
+            results = [row for session in sessions for row in session.result()]
+        wall_s = time.perf_counter() - started
+        stop_event.set()
+        watcher.join()
+    finally:
+        stop(process)
+    load_after = os.getloadavg()
+
+    by_endpoint: dict[str, list[tuple[float | None, bool]]] = defaultdict(list)
+    for endpoint, ms, ok in results:
+        by_endpoint[endpoint].append((ms, ok))
+    failed = sum(not ok for _, _, ok in results)
+    print(f"{args.clients} clients × {args.calls} calls on {os.cpu_count()} CPUs, "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; load average before "
+          f"{load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
+    print(f"requests: {len(results)} served in {wall_s:.1f} s ({len(results) / wall_s:.1f}/s), {failed} failed (target 0)")
+    print(f"{'endpoint':<12} {'calls':>6} {'failed':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for endpoint in MIX:
+        times = [ms for ms, _ in by_endpoint[endpoint] if ms is not None]
+        if times:
+            print(f"{endpoint:<12} {len(by_endpoint[endpoint]):>6} {sum(not ok for _, ok in by_endpoint[endpoint]):>6} "
+                  f"{percentile(times, 50):>8.0f} {percentile(times, 95):>8.0f} {max(times):>8.0f}")
+    decode_p95 = percentile([ms for ms, _ in by_endpoint["decode"] if ms is not None], 95)
+    print(f"decode p95 {decode_p95:.0f} ms (target < {DECODE_P95_TARGET_MS} ms)")
+    print(f"server RSS: idle {idle_mb:.0f} MB, peak under load {peak[0]:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
