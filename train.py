@@ -40,6 +40,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (peak for cosine)")
     parser.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
                         help="cosine decays the rate to zero over the run")
+    parser.add_argument("--bf16", action="store_true",
+                        help="bfloat16 matrix products in training steps (about 2x faster on CPUs with AVX512-BF16 "
+                             "or AMX); weights, bounds and evaluation stay float32")
     parser.add_argument("--seed", type=int, default=0, help="seeds data order, noise and samples.png")
     parser.add_argument("--resume", action="store_true", help=f"continue from <out>/{CHECKPOINT_NAME}")
     parser.add_argument("--checkpoint-every", type=int, default=1000, help="iterations between checkpoints")
@@ -87,7 +90,8 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
     for iteration in bar:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args, iteration)
-        nelbo, kl, rec = model.negative_elbo_bound(next(batches))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            nelbo, kl, rec = model.negative_elbo_bound(next(batches))
         optimizer.zero_grad(set_to_none=True)
         nelbo.backward()
         optimizer.step()
@@ -126,7 +130,7 @@ def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: t
         "wall_time_s": progress["elapsed_s"],
         "seed": args.seed,
         "config": model.config,
-        "recipe": {"batch_size": args.batch_size, "lr": args.lr, "lr_schedule": args.lr_schedule,
+        "recipe": {"batch_size": args.batch_size, "lr": args.lr, "lr_schedule": args.lr_schedule, "bf16": args.bf16,
                    "optimizer": "Adam", "binarisation": "dynamic (train), fixed seed (test)"},
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }

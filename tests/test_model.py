@@ -125,7 +125,8 @@ def test_temperature_zero_gives_the_decoded_prior_mean(model):
     assert model.sample_z(100, temperature=0.5).std().item() == pytest.approx(0.5, rel=0.2)
 
 
-def test_a_few_training_steps_lower_the_negative_elbo(model, digits):
+@pytest.mark.parametrize("bf16", [False, True], ids=["float32", "bf16-autocast"])
+def test_a_few_training_steps_lower_the_negative_elbo(model, digits, bf16):
     def held_out_nelbo() -> float:
         return repeated(lambda: model.negative_elbo_bound(digits)[0], 5).mean().item()
 
@@ -135,7 +136,10 @@ def test_a_few_training_steps_lower_the_negative_elbo(model, digits):
     for step in range(60):
         batch = digits[torch.randint(len(digits), (50,))]
         optimizer.zero_grad()
-        model.negative_elbo_bound(batch)[0].backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            nelbo, kl, rec = model.negative_elbo_bound(batch)
+        assert nelbo.dtype == kl.dtype == rec.dtype == torch.float32  # bounds stay float32 under autocast
+        nelbo.backward()
         optimizer.step()
     assert held_out_nelbo() < before - 50
 

@@ -105,13 +105,16 @@ class VAE(
         return model.eval()
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """q(z|x) for x `(batch, 784)` in [0, 1]: mean and variance, both `(batch, z_dim)`."""
-        mean, h = self.encoder(x).chunk(2, dim=-1)
+        """q(z|x) for x `(batch, 784)` in [0, 1]: mean and variance, both `(batch, z_dim)`, float32.
+
+        Under bfloat16 autocast only the matrix products run in bf16; the heads and bounds stay float32.
+        """
+        mean, h = self.encoder(x).float().chunk(2, dim=-1)
         return mean, F.softplus(h) + 1e-8
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Bernoulli logits of p(x|z), `(..., 784)` for z `(..., z_dim)`."""
-        return self.decoder(z)
+        """Bernoulli logits of p(x|z), `(..., 784)` float32, for z `(..., z_dim)`."""
+        return self.decoder(z).float()
 
     def negative_elbo_bound(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One-sample negative ELBO of binary x `(batch, 784)`: (nelbo, kl, rec), batch means in nats."""
