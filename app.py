@@ -41,9 +41,13 @@ GRID_SCALE = 2
 GENERATED_COLUMNS = 8
 DEFAULT_FRAMES, DEFAULT_GENERATED = 10, 16
 SLIDER_STEP = 0.05
-CONCURRENCY_LIMIT = 2
-"""Requests computed at once (two CPU cores); the rest wait in the queue."""
-QUEUE_SIZE = 64
+CONCURRENCY_LIMIT = 1
+"""Requests of one event computed at once; each event has its own queue (two CPU cores: a reconstruct and a
+grid may run side by side). Measured with bench/load_test.py: 2 per event left slider decodes waiting seconds."""
+DECODE_CONCURRENCY_LIMIT = 2
+"""Slider decodes (milliseconds each) computed at once, so that dragging stays live under load."""
+QUEUE_SIZE = 128
+"""Requests waiting at most, all events together: 50 busy visitors with a couple of events each."""
 ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM = "my two drawings", "two random digits"
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate")
 CSS = """
@@ -349,7 +353,8 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
     reconstruction_outputs = [model_input, reconstruction, posterior_samples, posterior_plot, scores, drawing]
     latents = {**dict(zip(LATENT_NAMES, sliders)), "model": model_choice}
     decode_event = {"fn": decode, "inputs_kwargs": latents, "outputs": decoded, "preprocess": False,
-                    "show_progress": "hidden", "api_visibility": "private"}
+                    "show_progress": "hidden", "api_visibility": "private",
+                    "concurrency_limit": DECODE_CONCURRENCY_LIMIT}
     map_inputs = [map_z1, map_z2, model_choice, drawing]
 
     reconstruct_button.click(reconstruct, [sketch, model_choice], reconstruction_outputs, api_name="reconstruct")
@@ -359,7 +364,8 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
                   api_name="reconstruct_upload")
 
     gr.on([slider.input for slider in sliders], decode, inputs_kwargs=latents, outputs=decoded, preprocess=False,
-          trigger_mode="always_last", show_progress="hidden", api_name="decode")
+          trigger_mode="always_last", show_progress="hidden", api_name="decode",
+          concurrency_limit=DECODE_CONCURRENCY_LIMIT)
     random_button.click(random_sliders, model_choice, sliders, api_visibility="private").then(**decode_event)
     zeros_button.click(zero_sliders, None, sliders, api_visibility="private").then(**decode_event)
     use_drawing_button.click(drawing_sliders, [drawing, model_choice], sliders,
