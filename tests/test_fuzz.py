@@ -24,7 +24,7 @@ from vae.limits import (
 )
 from vae.model import VAE
 
-FUZZ = settings(max_examples=150, deadline=None,
+FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example,
                                        HealthCheck.function_scoped_fixture])
 Z_DIM = 3
@@ -194,16 +194,16 @@ EDGE_PICTURES = [
 
 @pytest.mark.parametrize("source", EDGE_PICTURES, ids=range(len(EDGE_PICTURES)))
 def test_edge_pictures(source):
-    check_upload(source)
-    check_sketch({"background": None, "layers": [source], "composite": None})
+    check_ink_and_digit(image_to_ink, preprocess_upload, source)
+    check_ink_and_digit(sketch_to_ink, preprocess_sketch, {"background": None, "layers": [source], "composite": None})
 
 
-def check_upload(source) -> None:
-    """image_to_ink and preprocess_upload of source: a valid picture or InputError."""
-    ink = outcome(image_to_ink, source)
+def check_ink_and_digit(to_ink, preprocess, value) -> None:
+    """to_ink(value) is ink (H, W) and preprocess(value) a 28×28 digit, each valid or an InputError."""
+    ink = outcome(to_ink, value)
     if ink is not None:
         assert_unit_picture(ink)
-    digit = outcome(preprocess_upload, source)
+    digit = outcome(preprocess, value)
     if digit is not None:
         assert_unit_picture(digit, MNIST_SHAPE)
 
@@ -211,23 +211,13 @@ def check_upload(source) -> None:
 @FUZZ
 @given(data=st.data())
 def test_image_to_ink_and_preprocess_upload(upload_folder, data):
-    check_upload(data.draw(pictures(upload_folder)))
+    check_ink_and_digit(image_to_ink, preprocess_upload, data.draw(pictures(upload_folder)))
 
 
 @FUZZ
 @given(data=st.data())
 def test_sketch_to_ink_and_preprocess_sketch(upload_folder, data):
-    check_sketch(data.draw(sketch_values(upload_folder)))
-
-
-def check_sketch(value) -> None:
-    """sketch_to_ink and preprocess_sketch of value: a valid picture or InputError."""
-    ink = outcome(sketch_to_ink, value)
-    if ink is not None:
-        assert_unit_picture(ink)
-    digit = outcome(preprocess_sketch, value)
-    if digit is not None:
-        assert_unit_picture(digit, MNIST_SHAPE)
+    check_ink_and_digit(sketch_to_ink, preprocess_sketch, data.draw(sketch_values(upload_folder)))
 
 
 @FUZZ
