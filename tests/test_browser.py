@@ -1,7 +1,9 @@
 """The app in a real browser (playwright + Debian's chromium): draw, reconstruct, drag a slider, visit every tab.
 
-Each tab's screenshot is saved to docs/screenshots/ (the README's pictures).
+Each tab's screenshot is saved to screenshots-tmp/ (git-ignored), or, with UPDATE_SCREENSHOTS=1, to
+docs/screenshots/ (the README's pictures).
 """
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / ("docs/screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else "screenshots-tmp")
 VIEWPORT = {"width": 1280, "height": 900}
 WAIT_MS = 30_000
 """Longest wait for one answer from the app (a busy two-core machine)."""
@@ -67,7 +69,7 @@ def open_tab(page, name: str) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """Save the whole page as docs/screenshots/<name>.png."""
+    """Save the whole page as <SCREENSHOTS>/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
@@ -129,6 +131,8 @@ def test_latent_map_shows_the_drawing_and_moves_on_click(page):
     open_tab(page, "Latent map")
     wait_for_new_image(page, "manifold", None)
     before = wait_for_new_image(page, "map-decoded", None)
+    page.locator("#map-plot img").wait_for()  # the layout is settled before the click is aimed
+    page.wait_for_function("() => document.querySelector('#manifold img').complete")
     box = page.locator("#manifold img").bounding_box()
     page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.2 * box["height"])
     wait_for_new_image(page, "map-decoded", before)
