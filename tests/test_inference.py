@@ -180,6 +180,15 @@ def test_sample_grid_binary_and_temperature(model):
     assert np.abs(cell(cold, 0, 0) - prior_mean).mean() < np.abs(cell(hot, 0, 0) - prior_mean).mean()
 
 
+@pytest.mark.parametrize("count, columns", [(1, 5), (7, 3), (6, 3), (3, 8), (200, 20)])
+def test_tile_has_the_layout_of_torchvisions_make_grid(count, columns):
+    images = np.random.default_rng(count).random((count, 28, 28), dtype=np.float32)
+    expected = make_grid(torch.from_numpy(images)[:, None], nrow=columns, padding=2, pad_value=1.0)[0].numpy()
+    if count == 1:  # make_grid leaves a lone image unframed; tile frames it like every other tile
+        expected = np.pad(expected, 2, constant_values=1.0)
+    np.testing.assert_array_equal(tile(images, columns), expected)
+
+
 def test_samples_png_is_the_seeds_200_samples_in_a_10_by_20_make_grid(model, tmp_path):
     save_sample_grid(model, tmp_path / "samples.png", seed=3)
     written = np.asarray(Image.open(tmp_path / "samples.png").convert("L"), dtype=np.float32)
