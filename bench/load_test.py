@@ -10,6 +10,7 @@ load average before and after, so that figures taken on a busy machine can be re
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -95,12 +96,14 @@ def main() -> None:
         stop_event, peak = threading.Event(), [idle_mb]
         watcher = threading.Thread(target=peak_memory, args=(process.pid, stop_event, peak), daemon=True)
         watcher.start()
+        client_cpu_s = resource.getrusage(resource.RUSAGE_SELF).ru_utime
         started, deadline = time.perf_counter(), time.monotonic() + RUN_TIMEOUT_S
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             sessions = [pool.submit(client_session, url, client, args.calls, sketch_body, deadline)
                         for client in range(args.clients)]
             results = [row for session in sessions for row in session.result()]
         wall_s = time.perf_counter() - started
+        client_cpu_s = resource.getrusage(resource.RUSAGE_SELF).ru_utime - client_cpu_s
         stop_event.set()
         watcher.join()
     finally:
@@ -114,7 +117,8 @@ def main() -> None:
     print(f"{args.clients} clients × {args.calls} calls on {os.cpu_count()} CPUs, "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; load average before "
           f"{load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
-    print(f"requests: {len(results)} served in {wall_s:.1f} s ({len(results) / wall_s:.1f}/s), {failed} failed (target 0)")
+    print(f"requests: {len(results)} served in {wall_s:.1f} s ({len(results) / wall_s:.1f}/s), {failed} failed (target 0); "
+          f"the clients themselves used {client_cpu_s:.0f} CPU-s of the machine's {os.cpu_count() * wall_s:.0f}")
     print(f"{'endpoint':<12} {'calls':>6} {'failed':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for endpoint in MIX:
         times = [ms for ms, _ in by_endpoint[endpoint] if ms is not None]
