@@ -42,12 +42,17 @@ GENERATED_COLUMNS = 8
 DEFAULT_FRAMES, DEFAULT_GENERATED = 10, 16
 SLIDER_STEP = 0.05
 CONCURRENCY_LIMIT = 1
-"""Requests of one event computed at once; each event has its own queue (two CPU cores: a reconstruct and a
-grid may run side by side). Measured with bench/load_test.py: 2 per event left slider decodes waiting seconds."""
+"""Requests of one light event (slider presets, a model switch) computed at once; each has its own queue."""
+HEAVY_QUEUE, HEAVY_CONCURRENCY_LIMIT = "pictures", 1
+"""Reconstructions, grids, maps, interpolations and generated digits share one queue and one worker (Python runs
+one request at a time anyway), so that slider decodes, in their own queue, never wait behind them
+(bench/load_test.py, 50 clients: decode p95 about 0.6 s like this, 1 s with a queue per event)."""
 DECODE_CONCURRENCY_LIMIT = 2
 """Slider decodes (milliseconds each) computed at once, so that dragging stays live under load."""
 QUEUE_SIZE = 128
 """Requests waiting at most, all events together: 50 busy visitors with a couple of events each."""
+STATUS_UPDATE_S = 1.0
+"""Queue positions reach waiting visitors once a second, not after every request (that is waiting² messages)."""
 ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM = "my two drawings", "two random digits"
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate")
 CSS = """
@@ -356,12 +361,14 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
                     "show_progress": "hidden", "api_visibility": "private",
                     "concurrency_limit": DECODE_CONCURRENCY_LIMIT}
     map_inputs = [map_z1, map_z2, model_choice, drawing]
+    heavy = {"concurrency_id": HEAVY_QUEUE, "concurrency_limit": HEAVY_CONCURRENCY_LIMIT}
 
-    reconstruct_button.click(reconstruct, [sketch, model_choice], reconstruction_outputs, api_name="reconstruct")
+    reconstruct_button.click(reconstruct, [sketch, model_choice], reconstruction_outputs, api_name="reconstruct",
+                             **heavy)
     sketch.change(reconstruct_live, [sketch, model_choice], reconstruction_outputs, trigger_mode="always_last",
-                 show_progress="hidden", api_visibility="private")
+                 show_progress="hidden", api_visibility="private", **heavy)
     upload.upload(reconstruct_upload, [upload, model_choice], reconstruction_outputs, preprocess=False,
-                  api_name="reconstruct_upload")
+                  api_name="reconstruct_upload", **heavy)
 
     gr.on([slider.input for slider in sliders], decode, inputs_kwargs=latents, outputs=decoded, preprocess=False,
           trigger_mode="always_last", show_progress="hidden", api_name="decode",
@@ -372,30 +379,33 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
                              api_visibility="private").then(**decode_event)
 
     grid_inputs = [rows, columns, grid_seed, grid_temperature, binary, model_choice]
-    grid_button.click(sample_grid, grid_inputs, grid, api_name="sample_grid")
+    grid_button.click(sample_grid, grid_inputs, grid, api_name="sample_grid", **heavy)
 
     gr.on([map_z1.input, map_z2.input], latent_map, map_inputs, [map_plot, map_decoded], trigger_mode="always_last",
-          show_progress="hidden", api_name="latent_map")
+          show_progress="hidden", api_name="latent_map", **heavy)
     manifold.select(map_click, manifold, [map_z1, map_z2], api_visibility="private").then(
-        latent_map, map_inputs, [map_plot, map_decoded], show_progress="hidden", api_visibility="private")
+        latent_map, map_inputs, [map_plot, map_decoded], show_progress="hidden", api_visibility="private", **heavy)
 
     interpolate_button.click(interpolate, [start_sketch, end_sketch, endpoints, frames, interpolation_seed,
-                                           model_choice], strip, api_name="interpolate")
+                                           model_choice], strip, api_name="interpolate", **heavy)
     generate_button.click(generate_digit, [digit, count, generate_seed, generate_temperature, model_choice],
-                          generated, api_name="generate_digit")
+                          generated, api_name="generate_digit", **heavy)
 
     model_change = model_choice.change(switch_model, model_choice, [model_card, *sliders], api_visibility="private")
     for after_switch in (decode_event,
                          {"fn": reconstruct_again, "inputs": [drawing, model_choice],
-                          "outputs": reconstruction_outputs, "api_visibility": "private"},
-                         {"fn": sample_grid, "inputs": grid_inputs, "outputs": grid, "api_visibility": "private"}):
+                          "outputs": reconstruction_outputs, "api_visibility": "private", **heavy},
+                         {"fn": sample_grid, "inputs": grid_inputs, "outputs": grid, "api_visibility": "private",
+                          **heavy}):
         model_change.then(**after_switch)
-    gr.on([demo.load, model_choice.change], latent_manifold, model_choice, manifold, api_name="latent_manifold")
-    gr.on([demo.load, map_tab.select], latent_map, map_inputs, [map_plot, map_decoded], api_visibility="private")
-    demo.load(sample_grid, grid_inputs, grid, api_visibility="private")
+    gr.on([demo.load, model_choice.change], latent_manifold, model_choice, manifold, api_name="latent_manifold",
+          **heavy)
+    gr.on([demo.load, map_tab.select], latent_map, map_inputs, [map_plot, map_decoded], api_visibility="private",
+          **heavy)
+    demo.load(sample_grid, grid_inputs, grid, api_visibility="private", **heavy)
     demo.load(**decode_event)
 
-demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
+demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE, status_update_rate=STATUS_UPDATE_S)
 
 if __name__ == "__main__":
     demo.launch(theme=THEME, css=CSS, max_file_size=MAX_UPLOAD_BYTES)
