@@ -38,3 +38,8 @@ def log_bernoulli_with_logits(x: torch.Tensor, logits: torch.Tensor) -> torch.Te
 def log_mean_exp(x: torch.Tensor, dim: int) -> torch.Tensor:
     """log(mean(exp(x))) along `dim`, computed stably."""
     return torch.logsumexp(x, dim) - math.log(x.shape[dim])
+
+
+def negative_iwae(log_px_z: torch.Tensor, log_q_minus_p: torch.Tensor) -> torch.Tensor:
+    """Per-digit −log 1/k Σ_i p(x, z_i)/q(z_i|x) from importance terms `(k, batch)` → `(batch,)` (Burda et al. 2016)."""
+    return -log_mean_exp(log_px_z - log_q_minus_p, dim=0)

@@ -2,7 +2,7 @@
 import torch
 from tqdm.auto import tqdm
 
-from vae.bounds import log_mean_exp
+from vae.bounds import negative_iwae
 from vae.model import VAE
 
 
@@ -23,8 +23,7 @@ def evaluate(model: VAE, x: torch.Tensor, iwae_k: int, batch_size: int = 500, se
             for key, value in zip(totals, model.negative_elbo_bound(batch)):
                 totals[key] += value.item() * len(batch)
             if iwae_k > 0:
-                log_px_z, log_q_minus_p = model.importance_terms(batch, iwae_k)
-                per_digit_nll.append(-log_mean_exp(log_px_z - log_q_minus_p, dim=0))
+                per_digit_nll.append(negative_iwae(*model.importance_terms(batch, iwae_k)))
         figures = {key: total / len(x) for key, total in totals.items()}
         nll = torch.cat(per_digit_nll) if per_digit_nll else torch.empty(0)
         figures["iwae_nll"] = nll.mean().item() if len(nll) else float("nan")

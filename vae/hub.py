@@ -1,12 +1,13 @@
 """Publishing a trained model folder to the Hugging Face Hub, and the errors a person can act on."""
 from pathlib import Path
 
-from huggingface_hub import HfApi, get_token
+from huggingface_hub import HfApi, constants, get_token
 
 from vae.checkpoint import CHECKPOINT_NAME
+from vae.latent_stats import CLASS_STATS_NAME, TEST_LATENTS_NAME
 
-PUBLISHED_FILES = ["config.json", "model.safetensors", "metrics.json", "class_stats.json",
-                   "test_latents.safetensors", "samples.png", "training_curve.png", "README.md"]
+PUBLISHED_FILES = [constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE, "metrics.json", CLASS_STATS_NAME,
+                   TEST_LATENTS_NAME, "samples.png", "training_curve.png", "README.md"]
 
 
 class PushError(RuntimeError):

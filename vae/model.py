@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from torch import nn
 
-from vae.bounds import kl_normal, log_bernoulli_with_logits, log_mean_exp, log_normal, sample_gaussian
+from vae.bounds import kl_normal, log_bernoulli_with_logits, log_normal, negative_iwae, sample_gaussian
 
 CONFIG_FILE, WEIGHTS_FILE = constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE
 IWAE_CHUNK_ELEMENTS = 64_000
@@ -145,7 +145,7 @@ class VAE(
         Returns (niwae, kl, rec) as batch means; kl and rec are the ELBO's terms averaged over the k samples.
         """
         log_px_z, log_q_minus_p = self.importance_terms(x, k)
-        niwae = -log_mean_exp(log_px_z - log_q_minus_p, dim=0).mean()
+        niwae = negative_iwae(log_px_z, log_q_minus_p).mean()
         return niwae, log_q_minus_p.mean(), -log_px_z.mean()
 
     def sample_z(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
