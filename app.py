@@ -184,17 +184,26 @@ def latent_manifold(model: str = DEFAULT_MODEL) -> np.ndarray:
     return inference.upscale(inference.latent_manifold(two_dimensional(model).model), GRID_SCALE)
 
 
+@functools.cache
+def unmarked_map(model: str) -> figures.MapPicture:
+    """The 2-D model's latent map (test digits over its manifold), rendered once: slider steps only add marks."""
+    bundle = MODELS[model]
+    test = bundle.test_latents or {}
+    return figures.render(figures.latent_map(test.get("posterior_mean"), test.get("label"),
+                                             inference.latent_manifold(bundle.model)))
+
+
 @user_errors
 def latent_map(z1: float = 0.0, z2: float = 0.0, model: str = DEFAULT_MODEL,
                drawing: np.ndarray | None = None) -> tuple:
     """The latent plane (test digits, manifold, the point (z1, z2), the drawing's posterior) and the point's decode."""
     bundle = two_dimensional(model)
+    decoded = inference.upscale(inference.decode_latent(bundle.model, [z1, z2]), DIGIT_SCALE)  # checks z1, z2
     posterior = inference.reconstruct(bundle.model, drawing) if drawing is not None else None
-    test = bundle.test_latents or {}
-    figure = figures.latent_map(
-        test.get("posterior_mean"), test.get("label"), inference.latent_manifold(bundle.model), np.array([z1, z2]),
-        posterior.posterior_mean if posterior else None, posterior.posterior_std if posterior else None)
-    return figure, inference.upscale(inference.decode_latent(bundle.model, [z1, z2]), DIGIT_SCALE)
+    picture = figures.mark_latent_map(unmarked_map(bundle.name), np.array([z1, z2]),
+                                      posterior.posterior_mean if posterior else None,
+                                      posterior.posterior_std if posterior else None)
+    return picture, decoded
 
 
 def map_click(manifold: np.ndarray, event: gr.SelectData) -> list[float]:
@@ -283,8 +292,7 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
                                                 elem_classes="strip", elem_id="posterior-samples")
         with gr.Row():
             scores = gr.Markdown("Draw a digit to see its scores.", elem_id="scores")
-            posterior_plot = gr.Plot(label="posterior mean ± std per latent dimension", format="png", show_label=False,
-                                     elem_id="posterior-plot")
+            posterior_plot = gr.HTML(label="posterior mean ± std per latent dimension", elem_id="posterior-plot")
 
     with gr.Tab("Latent sliders", id="sliders"):
         with gr.Row():
@@ -320,7 +328,7 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
             manifold = gr.Image(label="decoded manifold", show_label=False, format="png", interactive=False,
                                 type="numpy", buttons=["fullscreen"], elem_classes="strip", elem_id="manifold")
             with gr.Column():
-                map_plot = gr.Plot(label="latent map", format="png", show_label=False, elem_id="map-plot")
+                map_plot = digit_image("latent map", show_label=False, elem_id="map-plot")
                 with gr.Row(equal_height=True):
                     with gr.Column(scale=2):
                         map_z1 = latent_slider("z₁", elem_id="map-z1")

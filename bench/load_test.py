@@ -1,6 +1,12 @@
 """Load test of `python app.py` on 127.0.0.1: concurrent clients each making a fixed number of mixed calls
 (slider decode, reconstruct a drawing, sample grid) over Gradio's HTTP API, as browsers would.
 
+Two protocols. `session` (the default) makes each client one browser tab: one session hash for all its calls,
+each sent as the Gradio 6 frontend and gradio_client send events (POST /gradio_api/queue/join with the
+event's fn_index, then the session's stream GET /gradio_api/queue/data until close_stream). `call` sends each
+call through POST /gradio_api/call/<api_name> and its event stream, which gives every call a session of its
+own, so the server builds a fresh session state per call: a cost no browser causes, kept for comparison.
+
 Prints requests served and failed (target: 0 failed), p50/p95/max latency per endpoint (POST to the final
 event, queueing included; target: decode p95 < 500 ms), the server's peak resident memory, and the machine's
 load average before and after, so that figures taken on a busy machine can be recognised as such.
@@ -16,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,6 +42,9 @@ RUN_TIMEOUT_S = 540
 """Bound on the whole run: calls not yet made by then are skipped and count as failed."""
 RSS_POLL_S = 0.05
 MODEL = "vae-z10"
+PROTOCOL_DESCRIPTIONS = {"session": "one session per client: queue/join + queue/data, as a browser tab",
+                         "call": "a new session per call: /gradio_api/call/<api_name>"}
+"""Each --protocol as the printout names it."""
 
 
 def grid_body(rng: np.random.Generator) -> str:
@@ -42,11 +52,45 @@ def grid_body(rng: np.random.Generator) -> str:
     return json.dumps({"data": [10, 20, int(rng.integers(0, 2**32)), 1.0, False, MODEL]})
 
 
-def client_session(url: str, client: int, calls: int, sketch_body: str,
-                   deadline: float) -> list[tuple[str, float | None, bool]]:
+def fn_indices(http: httpx.Client) -> dict[str, int]:
+    """The fn_index that queue/join needs for each api_name: its dependency's id in GET /config."""
+    dependencies = http.get("config").raise_for_status().json()["dependencies"]
+    return {dependency["api_name"]: dependency["id"] for dependency in dependencies}
+
+
+def queue_call(http: httpx.Client, session_hash: str, fn_index: int, body: str) -> bool:
+    """One event as a browser tab sends it: POST /gradio_api/queue/join under the tab's session hash, then read the
+    session's stream until the server closes it (close_stream); whether the event's process_completed succeeded.
+
+    body is the JSON text of a /gradio_api/call/ request ({"data": [...]}), so both protocols send the same inputs.
+    """
+    joined = http.post("gradio_api/queue/join", json={"data": json.loads(body)["data"], "event_data": None,
+                                                      "fn_index": fn_index, "trigger_id": None, "session_hash": session_hash})
+    joined.raise_for_status()
+    event_id, success = joined.json()["event_id"], None
+    with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            message = json.loads(line.removeprefix("data:"))
+            if message["msg"] == "unexpected_error":
+                raise RuntimeError(message["message"])
+            if message["msg"] == "process_completed" and message["event_id"] == event_id:
+                success = message["success"]
+    if success is None:
+        raise RuntimeError(f"the stream of session {session_hash} ended without completing event {event_id}")
+    return success
+
+
+def client_session(url: str, client: int, calls: int, sketch_body: str, deadline: float,
+                   protocol: str, indices: dict[str, int]) -> list[tuple[str, float | None, bool]]:
     """One client's calls in order, on its own connection: (endpoint, latency ms, answered without error);
-    calls due after the deadline (time.monotonic) are skipped: (endpoint, None, False)."""
+    calls due after the deadline (time.monotonic) are skipped: (endpoint, None, False).
+
+    With protocol "session" all calls share one session hash (one browser tab); with "call" each has its own.
+    """
     rng = np.random.default_rng(client)
+    session_hash = str(uuid.uuid4())
     bodies = {"decode": lambda: decode_body(rng), "reconstruct": lambda: sketch_body, "sample_grid": lambda: grid_body(rng)}
     results = []
     with httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S) as http:
@@ -56,8 +100,10 @@ def client_session(url: str, client: int, calls: int, sketch_body: str,
                 continue
             start = time.perf_counter()
             try:
-                event, _ = call(http, endpoint, bodies[endpoint]())
-                ok = event == "complete"
+                if protocol == "session":
+                    ok = queue_call(http, session_hash, indices[endpoint], bodies[endpoint]())
+                else:
+                    ok = call(http, endpoint, bodies[endpoint]())[0] == "complete"
             except (httpx.HTTPError, RuntimeError, ValueError):  # refused connection, timeout, broken stream
                 ok = False
             results.append((endpoint, 1000 * (time.perf_counter() - start), ok))
@@ -82,6 +128,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--calls", type=int, default=20, help="calls per client")
+    parser.add_argument("--protocol", choices=list(PROTOCOL_DESCRIPTIONS), default="session",
+                        help="session: one session per client, as a browser tab; call: a new session per call")
     args = parser.parse_args()
 
     load_before = os.getloadavg()
@@ -92,6 +140,7 @@ def main() -> None:
             sketch_body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL]})
             for body, endpoint in ((decode_body(np.random.default_rng(0)), "decode"), (sketch_body, "reconstruct")):
                 call(http, endpoint, body)  # warm up: first calls compile and cache
+            indices = fn_indices(http)
         idle_mb = resident_mb(process.pid)
         stop_event, peak = threading.Event(), [idle_mb]
         watcher = threading.Thread(target=peak_memory, args=(process.pid, stop_event, peak), daemon=True)
@@ -99,7 +148,7 @@ def main() -> None:
         client_cpu_s = resource.getrusage(resource.RUSAGE_SELF).ru_utime
         started, deadline = time.perf_counter(), time.monotonic() + RUN_TIMEOUT_S
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
-            sessions = [pool.submit(client_session, url, client, args.calls, sketch_body, deadline)
+            sessions = [pool.submit(client_session, url, client, args.calls, sketch_body, deadline, args.protocol, indices)
                         for client in range(args.clients)]
             results = [row for session in sessions for row in session.result()]
         wall_s = time.perf_counter() - started
@@ -114,6 +163,7 @@ def main() -> None:
     for endpoint, ms, ok in results:
         by_endpoint[endpoint].append((ms, ok))
     failed = sum(not ok for _, _, ok in results)
+    print(f"protocol: {args.protocol} ({PROTOCOL_DESCRIPTIONS[args.protocol]})")
     print(f"{args.clients} clients × {args.calls} calls on {os.cpu_count()} CPUs, "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; load average before "
           f"{load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")

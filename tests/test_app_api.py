@@ -97,7 +97,7 @@ def test_reconstruct_returns_model_input_reconstruction_samples_chart_and_scores
     assert seen.shape == rebuilt.shape == (224, 224)
     assert np.corrcoef(seen.ravel(), rebuilt.ravel())[0, 1] > 0.5  # the reconstruction looks like the input
     assert pixels(samples).shape[1] > 4 * pixels(samples).shape[0]  # a strip of posterior samples
-    assert chart["type"] == "matplotlib" and chart["plot"].startswith("data:image/png")
+    assert chart.startswith("<svg") and chart.count('class="bar"') == 10  # one bar per latent dimension
     for score in ("Negative ELBO", "KL", "Reconstruction", "IWAE-100", "%** of real test digits"):
         assert score in scores
 
@@ -218,8 +218,10 @@ def test_generate_digit(client):
 
 
 def test_latent_map_uses_the_two_dimensional_model(client):
-    chart, decoded = client.predict(1.0, -1.0, "vae-z10", api_name="/latent_map")
-    assert chart["plot"].startswith("data:image/png")
+    picture, decoded = client.predict(1.0, -1.0, "vae-z10", api_name="/latent_map")
+    moved, _ = client.predict(-1.0, 1.0, "vae-z10", api_name="/latent_map")
+    assert pixels(picture).shape == pixels(moved).shape and pixels(picture).shape[1] > 224
+    assert (pixels(picture) != pixels(moved)).any()  # the star moved
     np.testing.assert_array_equal(pixels(decoded), pixels(client.predict(z1=1.0, z2=-1.0, model="vae-z2",
                                                                           api_name="/decode")))
     manifold = pixels(client.predict(api_name="/latent_manifold"))

@@ -80,7 +80,7 @@ def test_drawing_is_reconstructed_when_the_pen_lifts(page):
     wait_for_new_image(page, "model-input", None)
     page.wait_for_function("() => document.querySelector('#scores').innerText.includes('test digits')")
     assert "Negative ELBO" in page.locator("#scores").inner_text()
-    page.locator("#posterior-plot img, #posterior-plot canvas").first.wait_for()
+    page.locator("#posterior-plot svg .bar").first.wait_for()
     screenshot(page, "draw")
 
 
