@@ -6,6 +6,7 @@ message (in the UI and through the API) and never a traceback. `python app.py` s
 GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (Gradio reads both); the same file runs as a Hugging Face Space.
 """
 import functools
+import os
 from collections.abc import Callable
 
 import gradio as gr
@@ -22,6 +23,9 @@ from vae.limits import (
 )
 from vae.loading import ModelBundle, load_app_models
 
+# Gradio's queue summarises its log of up to 10000 events with pandas after every event, for the /monitoring page:
+# under load that was 6% of the server's Python time, growing with the log. Once per thousand events is plenty.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 torch.set_num_threads(1)  # tiny MLPs: one thread per request answers fastest and lets requests run side by side
 # Gradio decodes canvases before vae.drawing can check them: with this, PIL refuses decompression bombs of more
 # than twice the upload cap (its default let a 0.5 MB PNG of 144 MP cost 1.6 GB before vae.drawing refused it).

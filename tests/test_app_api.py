@@ -210,6 +210,12 @@ def test_interpolation_between_random_digits_needs_no_drawing(client):
     assert_refused(client, NO_DRAWING, None, None, "my two drawings", api_name="/interpolate")
 
 
+def test_a_drawing_sent_as_a_layer_is_reconstructed_like_the_composite(client, seven):
+    as_layer = {"background": None, "layers": [handle_file(str(seven))], "composite": None}
+    from_layer, from_composite = (client.predict(value, api_name="/reconstruct")[1] for value in (as_layer, sketch(seven)))
+    np.testing.assert_array_equal(pixels(from_layer), pixels(from_composite))
+
+
 def test_generate_digit(client):
     grid = pixels(client.predict(3, 16, 0, api_name="/generate_digit"))
     assert grid.shape == (4 * (2 * 30 + 2), 4 * (8 * 30 + 2))

@@ -112,8 +112,12 @@ def test_uploads_beyond_the_pixel_cap_are_refused_with_a_sentence(http):
     assert event == "error" and "pixels" in data["error"] and f"{MAX_UPLOAD_PIXELS:,}" in data["error"]
 
 
-def test_a_canvas_decompression_bomb_is_refused_and_the_server_keeps_answering(http):
-    bomb = file_data(http, png(10_000, 10_000))  # 100 MP from a file of a few kB
+def test_canvases_beyond_the_pixel_cap_are_refused_and_the_server_keeps_answering(http):
+    over = file_data(http, png(MAX_UPLOAD_PIXELS // 5000 + 1, 5000))  # one row past the cap, from a few kB
+    event, data = call(http, "reconstruct", json.dumps({"data": [{"background": None, "layers": [], "composite": over},
+                                                                 MODEL]}))
+    assert event == "error" and f"{MAX_UPLOAD_PIXELS:,}" in data["error"]
+    bomb = file_data(http, png(10_000, 10_000))  # 100 MP: PIL refuses it inside Gradio's preprocessing
     event, _ = call(http, "reconstruct", json.dumps({"data": [{"background": None, "layers": [], "composite": bomb},
                                                               MODEL]}))
     assert event == "error"

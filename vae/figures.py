@@ -121,7 +121,8 @@ def latent_map(test_means: np.ndarray | None, test_labels: np.ndarray | None, ma
     if test_means is not None and test_labels is not None:
         handles, labels = draw_test_digits(ax, test_means, test_labels)
     handles += [Line2D([], [], marker="x", markersize=10, markeredgewidth=2.5, color=MARK_COLOUR),
-                Line2D([], [], marker="*", markersize=16, markeredgecolor="white", linestyle="none", color=POINT_COLOUR)]
+                Line2D([], [], marker="*", markersize=16, markeredgecolor="white", linestyle="none",
+                       color=POINT_COLOUR)]
     fig.legend(handles, labels + [DRAWING_LABEL, POINT_LABEL], loc="outside right upper", fontsize="small",
                frameon=False)
     ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xlabel="z₁", ylabel="z₂", aspect="equal",

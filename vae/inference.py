@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from vae.bounds import kl_normal, log_bernoulli_with_logits, log_normal, negative_iwae
+from vae.bounds import kl_normal, negative_iwae
 from vae.drawing import MNIST_SIZE, InputError, real_array
 from vae.latent_stats import sample_class_latents
 from vae.limits import (
@@ -59,8 +59,7 @@ def reconstruct(model: VAE, image28: np.ndarray, iwae_k: int = APP_IWAE_K, n_sam
     eps = torch.randn(max(iwae_k, n_samples), 1, model.z_dim, generator=_generator(seed))
     z = mean + var.sqrt() * eps  # (draws, 1, z_dim)
     logits = model.decode(torch.cat([mean[None], z]))  # (1 + draws, 1, 784)
-    log_px_z = log_bernoulli_with_logits(x, logits[1:iwae_k + 1])  # (k, 1)
-    log_q_minus_p = log_normal(z[:iwae_k], mean, var) - log_normal(z[:iwae_k], model.prior_mean, model.prior_var)
+    log_px_z, log_q_minus_p = model.log_weight_terms(x, z[:iwae_k], logits[1:iwae_k + 1], mean, var)  # (k, 1) each
     iwae_nll = negative_iwae(log_px_z, log_q_minus_p).item()
     kl = kl_normal(mean, var, model.prior_mean, model.prior_var).item()
     rec = -log_px_z.mean().item()

@@ -135,9 +135,18 @@ class VAE(
         for start in range(0, k, chunk):
             n = min(chunk, k - start)
             z = sample_gaussian(mean.expand(n, *mean.shape), var.expand(n, *var.shape))  # (n, batch, z)
-            log_px_z.append(log_bernoulli_with_logits(x, self.decode(z)))
-            log_q_minus_p.append(log_normal(z, mean, var) - log_normal(z, self.prior_mean, self.prior_var))
+            terms = self.log_weight_terms(x, z, self.decode(z), mean, var)
+            log_px_z.append(terms[0])
+            log_q_minus_p.append(terms[1])
         return torch.cat(log_px_z), torch.cat(log_q_minus_p)
+
+    def log_weight_terms(self, x: torch.Tensor, z: torch.Tensor, logits: torch.Tensor, mean: torch.Tensor,
+                         var: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """log p(x|z) and log q(z|x) − log p(z), each `(k, batch)`, for draws z `(k, batch, z_dim)` from
+        q = N(mean, var) `(batch, z_dim)` decoded to logits `(k, batch, 784)`: the two parts of log p(x, z)/q(z|x).
+        """
+        log_q_minus_p = log_normal(z, mean, var) - log_normal(z, self.prior_mean, self.prior_var)
+        return log_bernoulli_with_logits(x, logits), log_q_minus_p
 
     def negative_iwae_bound(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """k-sample importance-weighted bound −log 1/k Σ p(x, z_i)/q(z_i|x) (Burda et al. 2016, eq. 8).
