@@ -23,9 +23,10 @@ from vae.limits import (
 )
 from vae.loading import ModelBundle, load_app_models
 
-# Gradio's queue summarises its log of up to 10000 events with pandas after every event, for the /monitoring page:
-# under load that was 6% of the server's Python time, growing with the log. Once per thousand events is plenty.
-os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+# Gradio's queue summarises its log of up to 10000 events with pandas after every event, for its /monitoring page:
+# under load that was 6% of the server's Python time, growing with the log. The page is off (see launch below), so
+# the summary is never computed.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 torch.set_num_threads(1)  # tiny MLPs: one thread per request answers fastest and lets requests run side by side
 # Gradio decodes canvases before vae.drawing can check them: with this, PIL refuses decompression bombs of more
 # than twice the upload cap (its default let a 0.5 MB PNG of 144 MP cost 1.6 GB before vae.drawing refused it).
@@ -420,4 +421,4 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
 demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE, status_update_rate=STATUS_UPDATE_S)
 
 if __name__ == "__main__":
-    demo.launch(theme=THEME, css=CSS, max_file_size=MAX_UPLOAD_BYTES)
+    demo.launch(theme=THEME, css=CSS, max_file_size=MAX_UPLOAD_BYTES, enable_monitoring=False)
