@@ -9,9 +9,11 @@ own, so the server builds a fresh session state per call: a cost no browser caus
 
 Prints requests served and failed (target: 0 failed), p50/p95/max latency per endpoint (POST to the final
 event, queueing included; target: decode p95 < 500 ms), the server's peak resident memory, and the machine's
-load average before and after, so that figures taken on a busy machine can be recognised as such.
+load average before and after, so that figures taken on a busy machine can be recognised as such. Decode
+latencies of calls begun after the opening burst (every client sends its first call at the same moment) are
+reported apart.
 
-    OMP_NUM_THREADS=1 python bench/load_test.py [--clients 50] [--calls 20]
+    OMP_NUM_THREADS=1 python bench/load_test.py [--clients 50] [--calls 20] [--protocol session|call]
 """
 import argparse
 import json
