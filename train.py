@@ -21,7 +21,7 @@ from vae.evaluate import evaluate
 from vae.hub import PushError, push_folder
 from vae.latent_stats import class_statistics, save_class_statistics, save_test_latents
 from vae.model import VAE
-from vae.report import save_metrics, save_model_card, save_sample_grid, save_training_curve
+from vae.report import CURVE_NAME, SAMPLES_NAME, save_metrics, save_model_card, save_sample_grid, save_training_curve
 
 TRAIN_SET_SIZE = 60_000
 
@@ -136,8 +136,8 @@ def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: t
     }
     model.save_pretrained(args.out)
     save_metrics(metrics, args.out)
-    save_sample_grid(model, args.out / "samples.png", args.seed)
-    save_training_curve(progress["history"], progress["evaluations"], args.out / "training_curve.png")
+    save_sample_grid(model, args.out / SAMPLES_NAME, args.seed)
+    save_training_curve(progress["history"], progress["evaluations"], args.out / CURVE_NAME)
     save_class_statistics(class_statistics(model, fixed_binarization(train_images), train_labels), args.out)
     save_test_latents(model, test_x, test_labels, per_digit_nll, args.out)
     save_model_card(args.out, metrics, args.push_to_hub)

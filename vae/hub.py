@@ -5,9 +5,10 @@ from huggingface_hub import HfApi, constants, get_token
 
 from vae.checkpoint import CHECKPOINT_NAME
 from vae.latent_stats import CLASS_STATS_NAME, TEST_LATENTS_NAME
+from vae.report import CURVE_NAME, METRICS_NAME, SAMPLES_NAME
 
-PUBLISHED_FILES = [constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE, "metrics.json", CLASS_STATS_NAME,
-                   TEST_LATENTS_NAME, "samples.png", "training_curve.png", "README.md"]
+PUBLISHED_FILES = [constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE, METRICS_NAME, CLASS_STATS_NAME,
+                   TEST_LATENTS_NAME, SAMPLES_NAME, CURVE_NAME, constants.REPOCARD_NAME]
 
 
 class PushError(RuntimeError):

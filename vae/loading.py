@@ -21,8 +21,8 @@ from vae.drawing import MNIST_SIZE
 from vae.latent_stats import CLASS_STATS_NAME, TEST_LATENTS_NAME, load_class_statistics, load_test_latents
 from vae.limits import MAX_LATENT_SLIDERS
 from vae.model import VAE, ModelLoadError, first_line
+from vae.report import METRICS_NAME
 
-METRICS_NAME = "metrics.json"
 MODEL_FILES = [constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE, CLASS_STATS_NAME, TEST_LATENTS_NAME,
                METRICS_NAME]
 """What the app downloads from a Hub repo (never the checkpoint or pictures)."""

@@ -2,16 +2,16 @@
 import json
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from huggingface_hub import constants
+from matplotlib.figure import Figure
+from PIL import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+from vae.inference import sample_grid
+from vae.limits import DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS
+from vae.model import VAE
 
-from vae.inference import sample_grid  # noqa: E402
-from vae.limits import DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS  # noqa: E402
-from vae.model import VAE  # noqa: E402
+METRICS_NAME, SAMPLES_NAME, CURVE_NAME = "metrics.json", "samples.png", "training_curve.png"
 
 
 def save_sample_grid(model: VAE, path: Path, seed: int) -> None:
@@ -22,7 +22,8 @@ def save_sample_grid(model: VAE, path: Path, seed: int) -> None:
 
 def save_training_curve(history: list[dict], evaluations: list[dict], path: Path) -> None:
     """Training NELBO/KL/Rec against iteration, with test NELBO points where they were measured."""
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    fig = Figure(figsize=(7, 4), dpi=110)
+    ax = fig.subplots()
     steps = [h["iteration"] for h in history]
     for key, style in (("nelbo", "-"), ("rec", "--"), ("kl", ":")):
         ax.plot(steps, [h[key] for h in history], style, label=f"train {key.upper() if key != 'rec' else 'Rec'}")
@@ -34,12 +35,11 @@ def save_training_curve(history: list[dict], evaluations: list[dict], path: Path
     ax.legend()
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
 def save_metrics(metrics: dict, folder: Path) -> None:
     """metrics.json: the run's test figures and provenance."""
-    (Path(folder) / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (Path(folder) / METRICS_NAME).write_text(json.dumps(metrics, indent=2))
 
 
 def save_model_card(folder: Path, metrics: dict, repo_id: str | None = None) -> None:
@@ -92,9 +92,9 @@ Trained for {metrics['iterations']} iterations (batch {metrics['recipe']['batch_
 {metrics['recipe']['lr']}, {metrics['recipe']['lr_schedule']} schedule), seed {metrics['seed']},
 {metrics['wall_time_s'] / 60:.1f} minutes on CPU.
 
-![200 samples](samples.png)
+![200 samples]({SAMPLES_NAME})
 
-![training curve](training_curve.png)
+![training curve]({CURVE_NAME})
 
 ## Usage
 
@@ -104,4 +104,4 @@ model = VAE.from_pretrained("{name}")
 images = model.sample(16)  # (16, 784) Bernoulli means
 ```
 """
-    (Path(folder) / "README.md").write_text(card)
+    (Path(folder) / constants.REPOCARD_NAME).write_text(card)
