@@ -169,12 +169,12 @@ def generate_digit(model: VAE, class_stats: dict | None, digit: int, count: int,
 
 
 def tile(images: np.ndarray, columns: int) -> np.ndarray:
-    """Images `(n, 28, 28)` → one `(H, W)` float32 picture, `columns` per row, 2 px white lines.
+    """Images `(n, 28, 28)` in [0, 1] → one `(H, W)` float32 picture, `columns` per row, 2 px white lines.
 
     The layout of torchvision's make_grid (samples.png is checked against it), in numpy so the app's
     server does not import torchvision (about 160 MB of resident memory).
     """
-    images = real_array(images, "expected a stack of images (n, height, width) of numbers").astype(np.float32)
+    images = np.clip(real_array(images, "expected a stack of images (n, height, width) of numbers"), 0, 1).astype(np.float32)
     if images.ndim != 3 or len(images) == 0:
         raise InputError(f"expected a non-empty stack of images (n, height, width), got shape {images.shape}")
     columns = min(_bounded_int(columns, "columns", 1, MAX_GRID_COLUMNS), len(images))
@@ -230,7 +230,7 @@ def _tile_index(fraction: float, tiles: int) -> int:
 
 def upscale(image: np.ndarray, factor: int) -> np.ndarray:
     """Float picture `(H, W)` in [0, 1] → `(H·f, W·f)` uint8, each pixel a crisp f × f block (nearest neighbour)."""
-    image = real_array(image, "expected a picture (H, W) of numbers").astype(np.float32)
+    image = real_array(image, "expected a picture (H, W) of numbers").astype(np.float64)  # 1e300 stays finite
     if image.ndim != 2:
         raise InputError(f"expected a picture of shape (H, W), got {image.shape}")
     factor = _bounded_int(factor, "factor", 1, MAX_UPSCALE_FACTOR)
@@ -252,12 +252,12 @@ def _images(pixels: torch.Tensor) -> np.ndarray:
 
 def _checked_image(image28: np.ndarray) -> np.ndarray:
     """A finite `(28, 28)` float32 image clipped to [0, 1], else InputError."""
-    image = real_array(image28, "expected a 28×28 image of numbers").astype(np.float32)
+    image = real_array(image28, "expected a 28×28 image of numbers")
     if image.shape != (MNIST_SIZE, MNIST_SIZE):
         raise InputError(f"expected a 28×28 image, got shape {image.shape}")
     if not np.isfinite(image).all():
         raise InputError("the image contains NaN or infinite values")
-    return np.clip(image, 0, 1)
+    return np.clip(image, 0, 1).astype(np.float32)  # clipped first: 1e300 must not overflow float32
 
 
 def _binarised(image: np.ndarray) -> torch.Tensor:
