@@ -1,7 +1,8 @@
 """Server-side latency of what the app computes per click, on the shipped z=10 model.
 
 Medians (and 90th percentiles) of many repeats after a warm-up, in milliseconds, against the targets
-the app's responsiveness needs. Preprocessing of a canvas and of a large upload is listed for reference.
+the app's responsiveness needs. Preprocessing of a canvas and of a large upload, the posterior chart, and the
+latent map (rendered once per model, then marked per slider step) are listed for reference.
 
     OMP_NUM_THREADS=1 python bench/bench_inference.py [--repeats 200] [--threads 1]
 """
@@ -17,8 +18,9 @@ import torch
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vae import figures  # noqa: E402
 from vae.drawing import preprocess_sketch, preprocess_upload  # noqa: E402
-from vae.inference import decode_latent, reconstruct, sample_grid  # noqa: E402
+from vae.inference import decode_latent, latent_manifold, reconstruct, sample_grid  # noqa: E402
 from vae.limits import APP_IWAE_K  # noqa: E402
 from vae.loading import BUNDLED_MODELS, load_bundle  # noqa: E402
 
@@ -60,12 +62,25 @@ def main() -> None:
     reference = bundle.test_latents["iwae_nll"] if bundle.test_latents else None
     z = np.zeros(model.z_dim, dtype=np.float32)
     upload = seven(4000, 3)
+    map_model = load_bundle(BUNDLED_MODELS["vae-z2"])
+
+    def map_layers() -> figures.Figure:
+        """The 2-D model's latent map without marks, as the app renders it once."""
+        test = map_model.test_latents
+        return figures.latent_map(test["posterior_mean"], test["label"], latent_manifold(map_model.model))
+
+    map_picture = figures.render(map_layers())
+    mean, std = np.zeros(model.z_dim), np.full(model.z_dim, 0.5)
     cases = [  # (what, call, target ms or None, repeats)
         ("decode one z", lambda: decode_latent(model, z), 2.0, args.repeats),
         (f"reconstruct, IWAE-{APP_IWAE_K}", lambda: reconstruct(model, digit, reference_nll=reference), 40.0, args.repeats),
         ("20×20 sample grid", lambda: sample_grid(model, 20, 20, seed=0), 60.0, args.repeats),
         ("preprocess 280² canvas", lambda: preprocess_sketch({"composite": canvas}), None, args.repeats),
         ("preprocess 4000² upload", lambda: preprocess_upload(upload), None, max(3, args.repeats // 20)),
+        ("posterior chart (SVG)", lambda: figures.posterior_chart(mean, std), None, args.repeats),
+        ("latent map, render once", lambda: figures.render(map_layers()), None, max(3, args.repeats // 20)),
+        ("latent map, marks per step", lambda: figures.mark_latent_map(map_picture, np.ones(2), np.zeros(2), np.ones(2)),
+         None, args.repeats),
     ]
     print(f"model {bundle.source} (z_dim {model.z_dim}), torch threads {torch.get_num_threads()}, "
           f"{args.repeats} repeats")
