@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -64,7 +65,7 @@ def main() -> None:
     upload = seven(4000, 3)
     map_model = load_bundle(BUNDLED_MODELS["vae-z2"])
 
-    def map_layers() -> figures.Figure:
+    def map_layers() -> Figure:
         """The 2-D model's latent map without marks, as the app renders it once."""
         test = map_model.test_latents
         return figures.latent_map(test["posterior_mean"], test["label"], latent_manifold(map_model.model))
