@@ -51,7 +51,7 @@ CONCURRENCY_LIMIT = 1
 HEAVY_QUEUE, HEAVY_CONCURRENCY_LIMIT = "pictures", 1
 """Reconstructions, grids, maps, interpolations and generated digits share one queue and one worker (Python runs
 one request at a time anyway), so that slider decodes, in their own queue, never wait behind them
-(bench/load_test.py, 50 clients: decode p95 about 0.6 s like this, 1 s with a queue per event)."""
+(bench/load_test.py, 50 clients, after the opening burst: decode p95 22 ms like this, 126 ms with two workers)."""
 DECODE_CONCURRENCY_LIMIT = 2
 """Slider decodes (milliseconds each) computed at once, so that dragging stays live under load."""
 QUEUE_SIZE = 128
