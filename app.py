@@ -8,6 +8,7 @@ GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (Gradio reads both); the same file runs as
 import functools
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -17,7 +18,7 @@ from PIL import Image
 from vae import captions, figures, inference
 from vae.drawing import InputError, preprocess_sketch, preprocess_upload
 from vae.limits import (
-    DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS,
+    DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MANIFOLD_STEPS, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS,
     MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_LATENT_SLIDERS, MAX_SEED, MAX_TEMPERATURE, MAX_UPLOAD_BYTES,
     MAX_UPLOAD_PIXELS, POSTERIOR_SAMPLES,
 )
@@ -58,6 +59,10 @@ QUEUE_SIZE = 128
 """Requests waiting at most, all events together: 50 busy visitors with a couple of events each."""
 STATUS_UPDATE_S = 1.0
 """Queue positions reach waiting visitors once a second, not after every request (that is waiting² messages)."""
+MANIFOLD_SHAPE = tuple(GRID_SCALE * side for side in inference.tiled_shape(MANIFOLD_STEPS, MANIFOLD_STEPS))
+"""(H, W) of the manifold picture shown on the latent map tab."""
+UPLOAD_FOLDER = Path(gr.utils.get_upload_folder()).resolve()
+"""Where Gradio keeps the files people upload: the only files the app reads on a caller's behalf."""
 ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM = "my two drawings", "two random digits"
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate")
 CSS = """
@@ -112,10 +117,24 @@ def reconstruct(sketch: dict | None, model: str = DEFAULT_MODEL) -> tuple:
     return show_reconstruction(model_named(model), preprocess_sketch(sketch))
 
 
+def uploaded_path(upload: dict | None) -> str | None:
+    """The server path of an uploaded file's record, refused unless it lies in Gradio's upload folder.
+
+    The upload event is wired with preprocess=False (vae.drawing checks a picture's size before decoding it), and
+    Gradio checks only records tagged with its `meta`: an untagged {"path": "/any/file.png"} reaches this function.
+    """
+    if upload is None or upload.get("path") is None:
+        return None
+    path = Path(upload["path"]).resolve()
+    if not path.is_relative_to(UPLOAD_FOLDER):
+        raise gr.Error(captions.NOT_UPLOADED)
+    return str(path)
+
+
 @user_errors
 def reconstruct_upload(upload: dict | None, model: str = DEFAULT_MODEL) -> tuple:
     """An uploaded photo or scan (any image file) → what the model sees, reconstructs and scores."""
-    return show_reconstruction(model_named(model), preprocess_upload(upload["path"] if upload else None))
+    return show_reconstruction(model_named(model), preprocess_upload(uploaded_path(upload)))
 
 
 def reconstruct_live(sketch: dict | None, model: str) -> tuple:
@@ -211,10 +230,14 @@ def latent_map(z1: float = 0.0, z2: float = 0.0, model: str = DEFAULT_MODEL,
     return picture, decoded
 
 
-def map_click(manifold: np.ndarray, event: gr.SelectData) -> list[float]:
-    """The map sliders moved to the latent under the clicked pixel of the manifold picture."""
+def map_click(event: gr.SelectData) -> list[float]:
+    """The map sliders moved to the latent under the clicked pixel of the manifold picture.
+
+    The picture's size is fixed, so the picture is not an input: Gradio reads an input image from any server path
+    an API caller names in a file record without its `meta` tag.
+    """
     x, y = event.index
-    return [float(v) for v in inference.manifold_point(x, y, manifold.shape[:2])]
+    return [float(v) for v in inference.manifold_point(x, y, MANIFOLD_SHAPE)]
 
 
 @user_errors
@@ -396,7 +419,7 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
 
     gr.on([map_z1.input, map_z2.input], latent_map, map_inputs, [map_plot, map_decoded], trigger_mode="always_last",
           show_progress="hidden", api_name="latent_map", **heavy)
-    manifold.select(map_click, manifold, [map_z1, map_z2], api_visibility="private").then(
+    manifold.select(map_click, None, [map_z1, map_z2], api_visibility="private").then(
         latent_map, map_inputs, [map_plot, map_decoded], show_progress="hidden", api_visibility="private", **heavy)
 
     interpolate_button.click(interpolate, [start_sketch, end_sketch, endpoints, frames, interpolation_seed,
@@ -421,4 +444,6 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
 demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE, status_update_rate=STATUS_UPDATE_S)
 
 if __name__ == "__main__":
-    demo.launch(theme=THEME, css=CSS, max_file_size=MAX_UPLOAD_BYTES, enable_monitoring=False)
+    # show_error: a malformed API call (a word for a number, too few inputs) fails in Gradio's own checks before our
+    # code; with this the caller reads Gradio's sentence ("didn't receive enough input values") instead of null.
+    demo.launch(theme=THEME, css=CSS, max_file_size=MAX_UPLOAD_BYTES, enable_monitoring=False, show_error=True)

@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_app import decode_body, resident_mb, seven_png, upload_composite  # noqa: E402
-from tests.app_server import call, start_app, stop, wait_until_answering  # noqa: E402
+from tests.app_server import call, queue_event, start_app, stop, wait_until_answering  # noqa: E402
 
 MIX = {"decode": 0.6, "reconstruct": 0.2, "sample_grid": 0.2}
 """Share of each endpoint in a client's calls: mostly slider drags, as in a session of the app."""
@@ -62,30 +62,6 @@ def fn_indices(http: httpx.Client) -> dict[str, int]:
     return {dependency["api_name"]: dependency["id"] for dependency in dependencies}
 
 
-def queue_call(http: httpx.Client, session_hash: str, fn_index: int, body: str) -> bool:
-    """One event as a browser tab sends it: POST /gradio_api/queue/join under the tab's session hash, then read the
-    session's stream until the server closes it (close_stream); whether the event's process_completed succeeded.
-
-    body is the JSON text of a /gradio_api/call/ request ({"data": [...]}), so both protocols send the same inputs.
-    """
-    joined = http.post("gradio_api/queue/join", json={"data": json.loads(body)["data"], "event_data": None,
-                                                      "fn_index": fn_index, "trigger_id": None, "session_hash": session_hash})
-    joined.raise_for_status()
-    event_id, success = joined.json()["event_id"], None
-    with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
-        for line in stream.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            message = json.loads(line.removeprefix("data:"))
-            if message["msg"] == "unexpected_error":
-                raise RuntimeError(message["message"])
-            if message["msg"] == "process_completed" and message["event_id"] == event_id:
-                success = message["success"]
-    if success is None:
-        raise RuntimeError(f"the stream of session {session_hash} ended without completing event {event_id}")
-    return success
-
-
 def client_session(url: str, client: int, calls: int, sketch_body: str, deadline: float,
                    protocol: str, indices: dict[str, int]) -> list[tuple[str, float, float | None, bool]]:
     """One client's calls in order, on its own connection: (endpoint, time.perf_counter() at the start, latency ms,
@@ -105,7 +81,7 @@ def client_session(url: str, client: int, calls: int, sketch_body: str, deadline
             start = time.perf_counter()
             try:
                 if protocol == "session":
-                    ok = queue_call(http, session_hash, indices[endpoint], bodies[endpoint]())
+                    ok = queue_event(http, session_hash, indices[endpoint], json.loads(bodies[endpoint]())["data"])[0]
                 else:
                     ok = call(http, endpoint, bodies[endpoint]())[0] == "complete"
             except (httpx.HTTPError, RuntimeError, ValueError):  # refused connection, timeout, broken stream

@@ -105,3 +105,28 @@ def call(http: httpx.Client, api_name: str, body: str) -> tuple[str, Any]:
             elif line.startswith("data:") and event in ("complete", "error"):
                 return event, json.loads(line.removeprefix("data:"))
     raise RuntimeError(f"the event stream of {api_name} ended without a result")
+
+
+def queue_event(http: httpx.Client, session_hash: str, fn_index: int, data: list,
+                event_data: dict | None = None) -> tuple[bool, dict]:
+    """One event as a browser tab sends it: POST /gradio_api/queue/join under the tab's session hash, then read the
+    session's stream until the server closes it (close_stream); return whether the event succeeded, and its output.
+
+    fn_index is the event's dependency id in GET /config: private events (no api_name) are reached this way too.
+    """
+    joined = http.post("gradio_api/queue/join", json={"data": data, "event_data": event_data, "fn_index": fn_index,
+                                                      "trigger_id": None, "session_hash": session_hash})
+    joined.raise_for_status()
+    event_id, completed = joined.json()["event_id"], None
+    with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            message = json.loads(line.removeprefix("data:"))
+            if message["msg"] == "unexpected_error":
+                raise RuntimeError(message["message"])
+            if message["msg"] == "process_completed" and message["event_id"] == event_id:
+                completed = message["success"], message["output"]
+    if completed is None:
+        raise RuntimeError(f"the stream of session {session_hash} ended without completing event {event_id}")
+    return completed

@@ -169,6 +169,18 @@ def test_out_of_range_and_nan_latents_are_refused(client, app_url):
     assert pixels(client.predict(api_name="/decode")).shape == (224, 224)
 
 
+@pytest.mark.parametrize("api_name, inputs, sentence", [
+    ("sample_grid", ["abc", 20, 0, 1.0, False, "vae-z10"], "the value passed to the event handler was: 'abc'"),
+    ("sample_grid", [10, 20, 0, 1.0, False], "didn't receive enough input values (needed: 6, got: 5)"),
+    ("reconstruct", ["just a string", "vae-z10"], "Input should be a valid dictionary"),
+    ("reconstruct_upload", [{"path": "x.png"}, "vae-z10"], "Only files uploaded to this app can be read"),
+], ids=["word for a number", "too few inputs", "string for a drawing", "file record without meta"])
+def test_malformed_api_calls_are_answered_with_what_is_wrong(app_url, api_name, inputs, sentence):
+    with httpx.Client(base_url=app_url, timeout=60) as http:
+        event, data = call(http, api_name, json.dumps({"data": inputs}))
+    assert event == "error" and sentence in data["error"]
+
+
 def test_unknown_model_is_refused(client):
     assert_refused(client, "There is no model called 'no-such-model': choose one of vae-z10, vae-z2.",
                    model="no-such-model", api_name="/decode")

@@ -10,7 +10,7 @@ from PIL import Image
 from vae.drawing import InputError
 from vae.inference import (
     GRID_CELL, GRID_PADDING, decode_latent, generate_digit, interpolate, latent_manifold, manifold_point, posterior_mean,
-    random_latent, reconstruct, sample_grid, slider_latent, tile, upscale, validate_latent,
+    random_latent, reconstruct, sample_grid, slider_latent, tile, tiled_shape, upscale, validate_latent,
 )
 from vae.limits import (
     LATENT_SLIDER_RANGE, MANIFOLD_STEPS, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_IWAE_K,
@@ -187,6 +187,7 @@ def test_tile_has_the_layout_of_torchvisions_make_grid(count, columns):
     if count == 1:  # make_grid leaves a lone image unframed; tile frames it like every other tile
         expected = np.pad(expected, 2, constant_values=1.0)
     np.testing.assert_array_equal(tile(images, columns), expected)
+    assert tiled_shape(-(-count // columns), min(columns, count)) == expected.shape
 
 
 def test_samples_png_is_the_seeds_200_samples_in_a_10_by_20_make_grid(model, tmp_path):

@@ -6,6 +6,7 @@ from vae.loading import ModelBundle
 
 NO_DRAWING = "Draw or upload a digit on the Draw tab first."
 NO_TWO_DIMENSIONAL_MODEL = "The latent map needs a model with 2 latent dimensions, and none is loaded."
+NOT_UPLOADED = "Only files uploaded to this app can be read: upload the picture first (gradio_client: handle_file)."
 
 
 def unknown_model(name: str, served: list[str]) -> str:

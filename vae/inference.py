@@ -168,6 +168,11 @@ def generate_digit(model: VAE, class_stats: dict | None, digit: int, count: int,
     return _decode(model, z)
 
 
+def tiled_shape(rows: int, columns: int, height: int = MNIST_SIZE, width: int = MNIST_SIZE) -> tuple[int, int]:
+    """(H, W) of the picture tile() makes of rows × columns images of height × width."""
+    return rows * (height + GRID_PADDING) + GRID_PADDING, columns * (width + GRID_PADDING) + GRID_PADDING
+
+
 def tile(images: np.ndarray, columns: int) -> np.ndarray:
     """Images `(n, 28, 28)` in [0, 1] → one `(H, W)` float32 picture, `columns` per row, 2 px white lines.
 
@@ -180,8 +185,7 @@ def tile(images: np.ndarray, columns: int) -> np.ndarray:
     columns = min(_bounded_int(columns, "columns", 1, MAX_GRID_COLUMNS), len(images))
     rows = -(-len(images) // columns)
     _, height, width = images.shape
-    grid = np.ones((rows * (height + GRID_PADDING) + GRID_PADDING, columns * (width + GRID_PADDING) + GRID_PADDING),
-                   dtype=np.float32)
+    grid = np.ones(tiled_shape(rows, columns, height, width), dtype=np.float32)
     for index, image in enumerate(images):
         top = GRID_PADDING + (index // columns) * (height + GRID_PADDING)
         left = GRID_PADDING + (index % columns) * (width + GRID_PADDING)

@@ -1,0 +1,57 @@
+"""No event reads a server file that a caller names: an image input given an untagged file record ({"path": ...}
+without Gradio's `meta`, which Gradio's own upload-folder check skips) answers the same for a real server picture
+as for a path that does not exist, and never computes anything from it."""
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.app_server import ROOT, queue_event, running_app
+from vae.captions import NOT_UPLOADED
+
+SERVER_PICTURE = ROOT / "weights" / "vae-z10" / "samples.png"
+MISSING_PICTURE = ROOT / "weights" / "no-such-picture.png"
+IMAGE_TYPES = {"image", "sketchpad", "imageeditor"}
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    with running_app() as url, httpx.Client(base_url=url, timeout=120) as client:
+        yield client
+
+
+def events_with_image_inputs(config: dict) -> list[tuple[int, list[dict]]]:
+    """(fn_index, its input components' configs) of every event that takes a picture."""
+    components = {component["id"]: component for component in config["components"]}
+    events = [(dependency["id"], [components[i] for i in dependency["inputs"]]) for dependency in config["dependencies"]]
+    return [(index, inputs) for index, inputs in events if IMAGE_TYPES & {c["type"] for c in inputs}]
+
+
+def untagged_record(path, input_type: str) -> dict:
+    record = {"path": str(path)}
+    return {"background": None, "layers": [], "composite": record} if input_type != "image" else record
+
+
+def outcome(http: httpx.Client, fn_index: int, inputs: list[dict], path) -> tuple[bool, str | None]:
+    """Success and error message of the event with every picture input pointing at path, other inputs at their
+    defaults (so that nothing else makes the event fail)."""
+    data = [untagged_record(path, c["type"]) if c["type"] in IMAGE_TYPES else c["props"].get("value") for c in inputs]
+    success, output = queue_event(http, str(uuid.uuid4()), fn_index, data)
+    return success, None if success else str(output.get("error")).replace(str(path), "PATH")
+
+
+def test_untagged_server_paths_are_never_read(http):
+    assert SERVER_PICTURE.is_file() and not MISSING_PICTURE.exists()
+    events = events_with_image_inputs(http.get("config").json())
+    assert events  # the upload, the drawing canvases
+    for fn_index, inputs in events:
+        real, missing = outcome(http, fn_index, inputs, SERVER_PICTURE), outcome(http, fn_index, inputs, MISSING_PICTURE)
+        assert real == missing and not real[0], (fn_index, inputs, real, missing)
+
+
+def test_the_upload_endpoint_says_why(http):
+    config = http.get("config").json()
+    (fn_index,) = [d["id"] for d in config["dependencies"] if d["api_name"] == "reconstruct_upload"]
+    success, output = queue_event(http, str(uuid.uuid4()), fn_index, [{"path": str(SERVER_PICTURE)}, "vae-z10"])
+    assert not success and output["error"] == NOT_UPLOADED
