@@ -7,6 +7,7 @@ GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (Gradio reads both); the same file runs as
 """
 import functools
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,9 +30,10 @@ from vae.loading import ModelBundle, load_app_models
 # the summary is never computed.
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 torch.set_num_threads(1)  # tiny MLPs: one thread per request answers fastest and lets requests run side by side
-# Gradio decodes canvases before vae.drawing can check them: with this, PIL refuses decompression bombs of more
-# than twice the upload cap (its default let a 0.5 MB PNG of 144 MP cost 1.6 GB before vae.drawing refused it).
+# Gradio decodes canvases before vae.drawing can check them: with these, PIL refuses any picture past the upload
+# cap as it opens it, before decoding (by default a 0.5 MB PNG of 144 MP cost 1.6 GB before vae.drawing refused it).
 Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)  # PIL only warns between 1× and 2× the limit
 
 MODELS, LOAD_WARNINGS = load_app_models()
 DEFAULT_MODEL = next(iter(MODELS))
