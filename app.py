@@ -86,7 +86,7 @@ def user_errors(fn: Callable) -> Callable:
 
 def model_named(name: str) -> ModelBundle:
     """The served model called name (the decode endpoint takes names unchecked, for speed)."""
-    if name not in MODELS:
+    if not isinstance(name, str) or name not in MODELS:  # decode's raw JSON may be a list, unhashable
         raise gr.Error(captions.unknown_model(name, list(MODELS)))
     return MODELS[name]
 
@@ -125,12 +125,12 @@ def uploaded_path(upload: dict | None) -> str | None:
     The upload event is wired with preprocess=False (vae.drawing checks a picture's size before decoding it), and
     Gradio checks only records tagged with its `meta`: an untagged {"path": "/any/file.png"} reaches this function.
     """
-    if upload is None or upload.get("path") is None:
+    path = upload.get("path") if isinstance(upload, dict) else upload
+    if path is None:
         return None
-    path = Path(upload["path"]).resolve()
-    if not path.is_relative_to(UPLOAD_FOLDER):
+    if not isinstance(path, str) or "\0" in path or not Path(path).resolve().is_relative_to(UPLOAD_FOLDER):
         raise gr.Error(captions.NOT_UPLOADED)
-    return str(path)
+    return str(Path(path).resolve())
 
 
 @user_errors

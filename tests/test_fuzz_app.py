@@ -1,0 +1,78 @@
+"""Property tests of app.py's handlers with what Gradio hands them unchecked: the decode endpoint (wired with
+preprocess=False) gets any JSON values, the upload endpoint any file record. Each answers with a picture or a
+gr.Error sentence, never another exception; the upload endpoint never reads a file outside Gradio's upload folder.
+"""
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from tests.test_fuzz import FUZZ, anything, either
+from vae.captions import NOT_UPLOADED
+from vae.drawing import NO_IMAGE
+
+app = pytest.importorskip("app")  # loads the bundled models once for the module
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=6),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                                        max_size=2), max_leaves=5)
+"""Whatever a JSON body can carry."""
+SERVER_FILES = [Path(app.__file__).resolve().parent / "weights" / "vae-z10" / "samples.png", Path("/etc/passwd"),
+                Path("weights/vae-z2/samples.png")]
+
+
+@FUZZ
+@given(st.fixed_dictionaries({name: either(json_values, st.floats(-4, 4)) for name in app.LATENT_NAMES}),
+       either(json_values, st.sampled_from(list(app.MODELS))))
+def test_decode_takes_any_json_values(latent, model):
+    try:
+        picture = app.decode(model=model, **latent)
+    except gr.Error:
+        return
+    assert picture.dtype == np.uint8 and picture.shape == (28 * app.DIGIT_SCALE,) * 2
+
+
+@pytest.fixture(scope="module")
+def uploaded_one() -> Path:
+    """A drawn 1 in Gradio's upload folder, where an upload leaves it."""
+    folder = app.UPLOAD_FOLDER / "fuzz-tests"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "one.png"
+    image = Image.new("L", (56, 56), 255)
+    ImageDraw.Draw(image).line([(28, 8), (28, 48)], fill=0, width=5)
+    image.save(path)
+    yield path
+    path.unlink()
+
+
+def test_a_picture_in_the_upload_folder_is_read(uploaded_one):
+    model_input, *_ = app.reconstruct_upload({"path": str(uploaded_one)})
+    assert model_input.shape == (28 * app.DIGIT_SCALE,) * 2 and model_input.max() > 0
+
+
+def escapes(upload: Path) -> st.SearchStrategy:
+    """Paths of server files outside the upload folder, some dressed as paths into it."""
+    return st.one_of(st.sampled_from([str(p) for p in SERVER_FILES]), st.text(max_size=12),
+                     st.sampled_from(["..", "../..", "/", ""]).map(lambda up: f"{upload.parent}/{up}/etc/passwd"),
+                     st.sampled_from([str(p) for p in SERVER_FILES]).map(lambda p: f"{upload.parent}/../../..{p}"))
+
+
+def in_upload_folder(path: str) -> bool:
+    return "\0" not in path and Path(path).resolve().is_relative_to(app.UPLOAD_FOLDER)
+
+
+@FUZZ
+@given(data=st.data())
+def test_upload_reads_nothing_outside_the_upload_folder(uploaded_one, data):
+    path = data.draw(either(escapes(uploaded_one), anything))
+    record = data.draw(st.sampled_from([{"path": path}, {"path": path, "url": "http://127.0.0.1:1/x.png"}]))
+    with pytest.raises(gr.Error) as refused:
+        app.reconstruct_upload(record)
+    if path is None:
+        assert refused.value.message == NO_IMAGE
+    elif not (isinstance(path, str) and in_upload_folder(path)):
+        assert refused.value.message == NOT_UPLOADED
