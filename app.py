@@ -128,9 +128,12 @@ def uploaded_path(upload: dict | None) -> str | None:
     path = upload.get("path") if isinstance(upload, dict) else upload
     if path is None:
         return None
-    if not isinstance(path, str) or "\0" in path or not Path(path).resolve().is_relative_to(UPLOAD_FOLDER):
+    if not isinstance(path, str) or "\0" in path:
         raise gr.Error(captions.NOT_UPLOADED)
-    return str(Path(path).resolve())
+    resolved = Path(path).resolve()
+    if not resolved.is_relative_to(UPLOAD_FOLDER):
+        raise gr.Error(captions.NOT_UPLOADED)
+    return str(resolved)
 
 
 @user_errors
@@ -225,10 +228,8 @@ def latent_map(z1: float = 0.0, z2: float = 0.0, model: str = DEFAULT_MODEL,
     """The latent plane (test digits, manifold, the point (z1, z2), the drawing's posterior) and the point's decode."""
     bundle = two_dimensional(model)
     decoded = inference.upscale(inference.decode_latent(bundle.model, [z1, z2]), DIGIT_SCALE)  # checks z1, z2
-    posterior = inference.reconstruct(bundle.model, drawing) if drawing is not None else None
-    picture = figures.mark_latent_map(unmarked_map(bundle.name), np.array([z1, z2]),
-                                      posterior.posterior_mean if posterior else None,
-                                      posterior.posterior_std if posterior else None)
+    drawing_mean, drawing_std = inference.posterior(bundle.model, drawing) if drawing is not None else (None, None)
+    picture = figures.mark_latent_map(unmarked_map(bundle.name), np.array([z1, z2]), drawing_mean, drawing_std)
     return picture, decoded
 
 
@@ -395,9 +396,9 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
 
     reconstruction_outputs = [model_input, reconstruction, posterior_samples, posterior_plot, scores, drawing]
     latents = {**dict(zip(LATENT_NAMES, sliders)), "model": model_choice}
-    decode_event = {"fn": decode, "inputs_kwargs": latents, "outputs": decoded, "preprocess": False,
-                    "show_progress": "hidden", "api_visibility": "private",
-                    "concurrency_limit": DECODE_CONCURRENCY_LIMIT}
+    decode_wiring = {"fn": decode, "inputs_kwargs": latents, "outputs": decoded, "preprocess": False,
+                     "show_progress": "hidden", "concurrency_limit": DECODE_CONCURRENCY_LIMIT}
+    decode_event = {**decode_wiring, "api_visibility": "private"}
     map_inputs = [map_z1, map_z2, model_choice, drawing]
     heavy = {"concurrency_id": HEAVY_QUEUE, "concurrency_limit": HEAVY_CONCURRENCY_LIMIT}
 
@@ -408,9 +409,7 @@ with gr.Blocks(title="VAE Digit Studio") as demo:
     upload.upload(reconstruct_upload, [upload, model_choice], reconstruction_outputs, preprocess=False,
                   api_name="reconstruct_upload", **heavy)
 
-    gr.on([slider.input for slider in sliders], decode, inputs_kwargs=latents, outputs=decoded, preprocess=False,
-          trigger_mode="always_last", show_progress="hidden", api_name="decode",
-          concurrency_limit=DECODE_CONCURRENCY_LIMIT)
+    gr.on([slider.input for slider in sliders], **decode_wiring, trigger_mode="always_last", api_name="decode")
     random_button.click(random_sliders, model_choice, sliders, api_visibility="private").then(**decode_event)
     zeros_button.click(zero_sliders, None, sliders, api_visibility="private").then(**decode_event)
     use_drawing_button.click(drawing_sliders, [drawing, model_choice], sliders,

@@ -9,7 +9,7 @@ from PIL import Image
 
 from vae.drawing import InputError
 from vae.inference import (
-    GRID_CELL, GRID_PADDING, decode_latent, generate_digit, interpolate, latent_manifold, manifold_point, posterior_mean,
+    GRID_CELL, GRID_PADDING, decode_latent, generate_digit, interpolate, latent_manifold, manifold_point, posterior, posterior_mean,
     random_latent, reconstruct, sample_grid, slider_latent, tile, tiled_shape, upscale, validate_latent,
 )
 from vae.limits import (
@@ -73,6 +73,8 @@ def test_reconstruction_uses_the_binarised_input_posterior(model, digit):
     assert result.posterior_samples.dtype == np.float32
     assert not np.allclose(result.posterior_samples[0], result.posterior_samples[1])
     assert np.array_equal(posterior_mean(model, digit), result.posterior_mean)
+    mean, std = posterior(model, digit)
+    assert np.array_equal(mean, result.posterior_mean) and np.array_equal(std, result.posterior_std)
 
 
 def test_scores_agree_with_the_models_own_bounds(model, digit):

@@ -80,9 +80,15 @@ def nll_percentile(nll: float, reference_nll: np.ndarray | None) -> float | None
 
 
 @torch.no_grad()
+def posterior(model: VAE, image28: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std, each `(z_dim,)`, of q(z | binarised image `(28, 28)`), as reconstruct reports them."""
+    mean, var = model.encode(_binarised(_checked_image(image28)))
+    return mean[0].numpy(), var[0].sqrt().numpy()
+
+
 def posterior_mean(model: VAE, image28: np.ndarray) -> np.ndarray:
     """Mean `(z_dim,)` of q(z | binarised image `(28, 28)`), as reconstruct reports it."""
-    return model.encode(_binarised(_checked_image(image28)))[0][0].numpy()
+    return posterior(model, image28)[0]
 
 
 def validate_latent(model: VAE, z: Sequence[float] | np.ndarray) -> np.ndarray:
