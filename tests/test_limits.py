@@ -4,11 +4,10 @@ and oversized files or decompression bombs are refused before they cost memory.
 """
 import io
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from app_server import call, running_app
+from app_server import call
 from PIL import Image
 
 from vae.limits import (
@@ -18,12 +17,6 @@ from vae.limits import (
 
 MODEL = "vae-z10"
 RANDOM_ENDS = "two random digits"
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
-    with running_app() as url, httpx.Client(base_url=url, timeout=120) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

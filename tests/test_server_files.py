@@ -3,23 +3,16 @@ without Gradio's `meta`, which Gradio's own upload-folder check skips) answers t
 as for a path that does not exist, and never computes anything from it."""
 import re
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.app_server import ROOT, queue_event, running_app
+from tests.app_server import ROOT, queue_event
 from vae.captions import NOT_UPLOADED
 
 SERVER_PICTURE = ROOT / "weights" / "vae-z10" / "samples.png"
 MISSING_PICTURE = ROOT / "weights" / "no-such-picture.png"
 IMAGE_TYPES = {"image", "sketchpad", "imageeditor"}
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
-    with running_app() as url, httpx.Client(base_url=url, timeout=120) as client:
-        yield client
 
 
 def events_with_image_inputs(config: dict) -> list[tuple[int, list[dict]]]:
