@@ -19,8 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.app_server import call, start_app, stop, wait_until_answering  # noqa: E402
-from vae.limits import MAX_LATENT_SLIDERS  # noqa: E402
+from tests.app_server import call, latent_slider_count, start_app, stop, wait_until_answering  # noqa: E402
 
 WARMUP = 5
 IDLE_S = 2.0
@@ -30,7 +29,7 @@ TARGETS = {"cold start to first answer (s)": 8.0, "slider → image, median (ms)
 
 def decode_body(rng: np.random.Generator) -> str:
     """A decode request for a random z within the sliders' range (a fresh picture each time, as when dragging)."""
-    return json.dumps({"data": [*rng.uniform(-2, 2, MAX_LATENT_SLIDERS).round(2).tolist(), "vae-z10"]})
+    return json.dumps({"data": [*rng.uniform(-2, 2, latent_slider_count()).round(2).tolist(), "vae-z10"]})
 
 
 def seven_png(folder: Path) -> Path:

@@ -1,8 +1,9 @@
-"""Server-side latency of what the app computes per click, on the shipped z=10 model.
+"""Server-side latency of what the app computes per click, on a shipped model (the app's default unless --model).
 
 Medians (and 90th percentiles) of many repeats after a warm-up, in milliseconds, against the targets
-the app's responsiveness needs. Preprocessing of a canvas and of a large upload, the posterior chart, and the
-latent map (rendered once per model, then marked per slider step) are listed for reference.
+the app's responsiveness needs. Preprocessing of a canvas and of a large upload, the posterior chart, the
+latent map (rendered once per model, then marked per slider step), and the whole studio action of each click
+(checks, model, pictures, text) are listed for reference.
 
     OMP_NUM_THREADS=1 python bench/bench_inference.py [--repeats 200] [--threads 1]
 """
@@ -19,11 +20,11 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from vae import figures  # noqa: E402
+from vae import figures, studio  # noqa: E402
 from vae.drawing import preprocess_sketch, preprocess_upload  # noqa: E402
-from vae.inference import decode_latent, latent_manifold, reconstruct, sample_grid  # noqa: E402
-from vae.limits import APP_IWAE_K  # noqa: E402
-from vae.loading import BUNDLED_MODELS, load_bundle  # noqa: E402
+from vae.inference import decode, latent_manifold, reconstruct, sample_grid  # noqa: E402
+from vae.limits import APP_IWAE_K, LATENT_SLIDER_RANGE, MANIFOLD_STEPS  # noqa: E402
+from vae.registry import load_registry  # noqa: E402
 
 WARMUP = 5
 
@@ -50,12 +51,13 @@ def seven(size: int, width: int) -> Image.Image:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=str(BUNDLED_MODELS["vae-z10"]), help="model folder or Hub repo id")
+    parser.add_argument("--model", help="a model of weights/ by name (default: the app's default model)")
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    bundle = load_bundle(args.model)
+    registry = load_registry()
+    bundle = registry.get(args.model or registry.default.name)
     model = bundle.model
     canvas = np.zeros((280, 280, 4), dtype=np.uint8)
     canvas[..., 3] = 255 - np.asarray(seven(280, 20))
@@ -63,17 +65,18 @@ def main() -> None:
     reference = bundle.test_latents["iwae_nll"] if bundle.test_latents else None
     z = np.zeros(model.z_dim, dtype=np.float32)
     upload = seven(4000, 3)
-    map_model = load_bundle(BUNDLED_MODELS["vae-z2"])
+    map_model = registry.for_map(bundle.name)
 
     def map_layers() -> Figure:
         """The 2-D model's latent map without marks, as the app renders it once."""
         test = map_model.test_latents
-        return figures.latent_map(test["posterior_mean"], test["label"], latent_manifold(map_model.model))
+        manifold = latent_manifold(map_model.model, LATENT_SLIDER_RANGE, MANIFOLD_STEPS)
+        return figures.latent_map(test["posterior_mean"], test["label"], manifold)
 
     map_picture = figures.render(map_layers())
     mean, std = np.zeros(model.z_dim), np.full(model.z_dim, 0.5)
     cases = [  # (what, call, target ms or None, repeats)
-        ("decode one z", lambda: decode_latent(model, z), 2.0, args.repeats),
+        ("decode one z", lambda: decode(model, z), 2.0, args.repeats),
         (f"reconstruct, IWAE-{APP_IWAE_K}", lambda: reconstruct(model, digit, reference_nll=reference), 40.0, args.repeats),
         ("20×20 sample grid", lambda: sample_grid(model, 20, 20, seed=0), 60.0, args.repeats),
         ("preprocess 280² canvas", lambda: preprocess_sketch({"composite": canvas}), None, args.repeats),
@@ -82,8 +85,11 @@ def main() -> None:
         ("latent map, render once", lambda: figures.render(map_layers()), None, max(3, args.repeats // 20)),
         ("latent map, marks per step", lambda: figures.mark_latent_map(map_picture, np.ones(2), np.zeros(2), np.ones(2)),
          None, args.repeats),
+        ("studio: slider step", lambda: studio.decode(registry, z, bundle.name), None, args.repeats),
+        ("studio: reconstruct", lambda: studio.reconstruct_digit(registry, digit, bundle.name), None, args.repeats),
+        ("studio: 10×20 grid", lambda: studio.sample_grid(registry, model=bundle.name), None, args.repeats),
     ]
-    print(f"model {bundle.source} (z_dim {model.z_dim}), torch threads {torch.get_num_threads()}, "
+    print(f"model {bundle.name} (z_dim {model.z_dim}), torch threads {torch.get_num_threads()}, "
           f"{args.repeats} repeats")
     print(f"{'operation':<26}{'median ms':>10}{'p90 ms':>9}{'target ms':>11}  verdict")
     for what, call, target, repeats in cases:

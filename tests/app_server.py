@@ -14,10 +14,17 @@ from typing import Any
 
 import httpx
 
+from vae.registry import WEIGHTS_DIR, model_folders
+
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
 """Generous: the first start imports torch and gradio on a busy two-core machine."""
 POLL_INTERVAL_S = 0.05
+
+
+def latent_slider_count() -> int:
+    """How many latent sliders the app shows on the shipped weights (decode's z1..zN): the largest model's z_dim."""
+    return max(json.loads((folder / "config.json").read_text())["z_dim"] for folder in model_folders(WEIGHTS_DIR))
 
 
 def free_port() -> int:

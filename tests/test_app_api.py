@@ -11,13 +11,13 @@ import shutil
 import httpx
 import numpy as np
 import pytest
-from app_server import ROOT, call, running_app
+from app_server import ROOT, call, latent_slider_count, running_app
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from vae.drawing import BLANK, DOT, FULL, NO_DRAWING
-from vae.limits import MAX_GRID_ROWS, MAX_LATENT_ABS, MAX_LATENT_SLIDERS
+from vae.limits import MAX_GRID_ROWS, MAX_LATENT_ABS
 
 UNREACHABLE_REPO = "nobody-here/missing-vae"
 SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]
@@ -88,7 +88,7 @@ def test_every_main_endpoint_is_named(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert {"/reconstruct", "/decode", "/sample_grid", "/interpolate", "/generate_digit", "/latent_map"} <= set(endpoints)
     decode_parameters = [p["parameter_name"] for p in endpoints["/decode"]["parameters"]]
-    assert decode_parameters == [f"z{i}" for i in range(1, MAX_LATENT_SLIDERS + 1)] + ["model"]
+    assert decode_parameters == [f"z{i}" for i in range(1, latent_slider_count() + 1)] + ["model"]
 
 
 def test_reconstruct_returns_model_input_reconstruction_samples_chart_and_scores(client, seven):
@@ -161,7 +161,7 @@ def test_out_of_range_and_nan_latents_are_refused(client, app_url):
                    z1=50.0, api_name="/decode")
     assert_refused(client, "latent values must be a list of 10 numbers", z2="two", api_name="/decode")
     for bad, sentence in ((math.nan, "latent value 3 is NaN"), (math.inf, "latent value 3 is inf")):
-        values = [0.0] * MAX_LATENT_SLIDERS
+        values = [0.0] * latent_slider_count()
         values[2] = bad
         with httpx.Client(base_url=app_url, timeout=60) as http:
             event, data = call(http, "decode", json.dumps({"data": [*values, "vae-z10"]}))

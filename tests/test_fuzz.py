@@ -1,5 +1,5 @@
-"""Property tests: arbitrary pictures, sketch values and arguments into the drawing preprocessing and the
-API-facing inference helpers. Each call returns a valid, finite array of the promised shape in [0, 1], or
+"""Property tests: arbitrary pictures, sketch values and arguments into the drawing preprocessing, the app's
+actions (vae.studio) and the helpers they call. Each call returns a valid, finite picture of the promised shape, or
 raises InputError with one sentence; never NaN, never another exception type.
 """
 import io
@@ -13,16 +13,18 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 from PIL import Image, ImageDraw
 
-from vae import inference
-from vae.drawing import (
-    MNIST_SIZE, InputError, center_like_mnist, image_to_ink, preprocess_sketch, preprocess_upload, sketch_to_ink,
-)
-from vae.inference import GRID_CELL, GRID_PADDING
+from test_registry import write_folder
+
+from vae import inference, studio, validation
+from vae.drawing import center_like_mnist, image_to_ink, preprocess_sketch, preprocess_upload, sketch_to_ink
+from vae.latent_stats import save_class_statistics
 from vae.limits import (
     LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES,
     MAX_LATENT_ABS, MAX_UPLOAD_PIXELS,
 )
-from vae.model import VAE
+from vae.pictures import tile, tiled_shape, upscale
+from vae.registry import Registry, load_registry
+from vae.validation import MNIST_SIZE, InputError
 
 FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example,
@@ -178,6 +180,11 @@ def assert_unit_picture(picture: np.ndarray, shape: tuple | None = None, ndim: i
     assert np.isfinite(picture).all() and (picture.size == 0 or (picture.min() >= 0 and picture.max() <= 1))
 
 
+def assert_shown_picture(picture: np.ndarray, shape: tuple) -> None:
+    """A uint8 picture of the given shape, as the app shows it."""
+    assert isinstance(picture, np.ndarray) and picture.dtype == np.uint8 and picture.shape == shape
+
+
 # --- drawing preprocessing ------------------------------------------------------------------------------------
 
 
@@ -232,19 +239,19 @@ def test_center_like_mnist(ink):
         assert_unit_picture(digit, MNIST_SHAPE)
 
 
-# --- inference helpers -----------------------------------------------------------------------------------------
+# --- the app's actions and their helpers ----------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def model() -> VAE:
-    torch.manual_seed(0)
-    return VAE(z_dim=Z_DIM, hidden_dims=[16]).eval()
-
-
-@pytest.fixture(scope="module")
-def class_stats() -> dict:
-    return {"z_dim": Z_DIM, "classes": {str(d): {"count": 3, "mean": [d / 5] * Z_DIM, "cov": np.eye(Z_DIM).tolist()}
-                                        for d in range(10)}}
+def registry(tmp_path_factory) -> Registry:
+    """Three Z_DIM models: with full class statistics, without any, and with digit 3's only."""
+    weights = tmp_path_factory.mktemp("weights")
+    write_folder(weights / "full", z_dim=Z_DIM)
+    write_folder(weights / "none", z_dim=Z_DIM, optional=False)
+    write_folder(weights / "some digits", z_dim=Z_DIM)
+    full = load_registry(weights, {}).get("full").class_stats
+    save_class_statistics({**full, "classes": {"3": full["classes"]["3"]}}, weights / "some digits")
+    return load_registry(weights, {})
 
 
 @st.composite
@@ -263,61 +270,76 @@ def sizes(high: int) -> st.SearchStrategy:
 
 seeds = st.integers(-1, 2**32)
 temperatures = st.one_of(finite_floats(-0.5, 3.5), st.integers(0, 4))
-slider_latents = st.lists(st.floats(-11, 11), min_size=Z_DIM, max_size=Z_DIM)
-"""Latents as the app's sliders send them, some just beyond MAX_LATENT_ABS."""
+slider_latents = st.lists(st.floats(-11, 11), min_size=Z_DIM, max_size=Z_DIM + 2)
+"""Latents as the app's sliders send them (more sliders than dimensions, too), some just beyond MAX_LATENT_ABS."""
 latents = either(slider_latents, arrays(np.float64, st.integers(Z_DIM - 1, Z_DIM + 1)), any_arrays)
 images28 = either(arrays(np.float32, MNIST_SHAPE, elements=finite_floats(-1, 2).map(np.float32)),
                   arrays(st.sampled_from([np.float64, np.uint8, np.bool_]), MNIST_SHAPE), drawings(), any_arrays)
+models = st.sampled_from(["full", "none", "some digits"])
+DIGIT_SHOWN = (MNIST_SIZE * studio.DIGIT_SCALE,) * 2
 
 
-def grid_shape(rows: int, columns: int) -> tuple[int, int]:
-    return GRID_PADDING + rows * GRID_CELL, GRID_PADDING + columns * GRID_CELL
+def shown_shape(scale: int, rows: int, columns: int) -> tuple[int, int]:
+    """(H, W) of rows × columns digits tiled and upscaled by scale."""
+    return tuple(scale * side for side in tiled_shape(rows, columns))
 
 
 @FUZZ
 @given(either(latents, anything))
-def test_validate_and_decode_latent(model, z):
-    checked = outcome(inference.validate_latent, model, z)
+def test_decode(registry, z):
+    checked = outcome(validation.latent, z, Z_DIM, extra_ignored=True)
     if checked is not None:
         assert checked.shape == (Z_DIM,) and checked.dtype == np.float32
         assert np.isfinite(checked).all() and np.abs(checked).max() <= MAX_LATENT_ABS
-    decoded = outcome(inference.decode_latent, model, z)
+    decoded = outcome(studio.decode, registry, z, "full")
     assert (decoded is None) == (checked is None)
     if decoded is not None:
-        assert_unit_picture(decoded, MNIST_SHAPE)
+        assert_shown_picture(decoded, DIGIT_SHOWN)
 
 
 @FUZZ
-@given(arguments(sizes(MAX_GRID_ROWS), sizes(MAX_GRID_COLUMNS), seeds, temperatures, st.booleans()))
-def test_sample_grid(model, args):
-    grid = outcome(inference.sample_grid, model, *args)
+@given(arguments(sizes(MAX_GRID_ROWS), sizes(MAX_GRID_COLUMNS), seeds, temperatures, st.booleans(), models))
+def test_sample_grid(registry, args):
+    grid = outcome(studio.sample_grid, registry, *args)
     if grid is not None:
         rows, columns, *_ = args
-        assert_unit_picture(grid, grid_shape(int(rows), int(columns)))
+        assert_shown_picture(grid, shown_shape(studio.GRID_SCALE, int(rows), int(columns)))
 
 
 @FUZZ
-@given(arguments(slider_latents, slider_latents, sizes(MAX_INTERPOLATION_FRAMES)))
-def test_interpolate(model, args):
-    strip = outcome(inference.interpolate, model, *args)
+@given(data=st.data())
+def test_interpolate(registry, upload_folder, data):
+    endpoints = either(st.sampled_from([studio.ENDPOINTS_DRAWINGS, studio.ENDPOINTS_RANDOM]), anything)
+    args = data.draw(arguments(sketch_values(upload_folder), sketch_values(upload_folder), endpoints,
+                               sizes(MAX_INTERPOLATION_FRAMES), seeds, models))
+    strip = outcome(studio.interpolate, registry, *args)
     if strip is not None:
-        assert_unit_picture(strip, (int(args[2]), *MNIST_SHAPE))
+        assert_shown_picture(strip, shown_shape(studio.STRIP_SCALE, 1, int(args[3])))
 
 
 @FUZZ
-@given(arguments(st.integers(-1, 10), sizes(MAX_GENERATED_DIGITS), seeds, temperatures),
-       st.sampled_from(["full", "none", "some digits"]))
-def test_generate_digit(model, class_stats, args, stats):
-    chosen = {"full": class_stats, "none": None,
-              "some digits": {**class_stats, "classes": {"3": class_stats["classes"]["3"]}}}[stats]
-    digits = outcome(inference.generate_digit, model, chosen, *args)
+@given(arguments(st.integers(-1, 10), sizes(MAX_GENERATED_DIGITS), seeds, temperatures, models))
+def test_generate_digit(registry, args):
+    digits = outcome(studio.generate_digit, registry, *args)
     if digits is not None:
-        assert_unit_picture(digits, (int(args[1]), *MNIST_SHAPE))
+        count = int(args[1])
+        columns = min(count, studio.GENERATED_COLUMNS)
+        assert_shown_picture(digits, shown_shape(studio.STRIP_SCALE, -(-count // columns), columns))
+
+
+@FUZZ
+@given(arguments(finite_floats(-11, 11), finite_floats(-11, 11), st.sampled_from(["full", "none"])), images28)
+def test_latent_map(registry, args, digit):
+    view = outcome(studio.latent_map, registry, *args, outcome(validation.digit_image, digit))
+    if view is not None:
+        assert view.plane.dtype == np.uint8 and view.plane.ndim == 3
+        assert_shown_picture(view.decoded, DIGIT_SHOWN)
 
 
 @FUZZ
 @given(arguments(images28, st.integers(-1, 1001), st.integers(-1, 65), seeds))
-def test_reconstruct_and_posterior_mean(model, args):
+def test_reconstruct_and_posterior_mean(registry, args):
+    model = registry.get("full").model
     image, iwae_k, n_samples, seed = args
     result = outcome(inference.reconstruct, model, image, iwae_k, n_samples, seed)
     if result is not None:
@@ -332,18 +354,10 @@ def test_reconstruct_and_posterior_mean(model, args):
 
 
 @FUZZ
-@given(either(seeds, anything))
-def test_random_latent(model, seed):
-    z = outcome(inference.random_latent, model, seed)
-    if z is not None:
-        assert z.shape == (Z_DIM,) and z.dtype == np.float32 and np.abs(z).max() <= LATENT_SLIDER_RANGE
-
-
-@FUZZ
 @given(arguments(st.one_of(any_arrays, arrays(np.float32, st.tuples(st.integers(1, 5), st.just(28), st.just(28)))),
                  sizes(MAX_GRID_COLUMNS)))
 def test_tile(args):
-    picture = outcome(inference.tile, *args)
+    picture = outcome(tile, *args)
     if picture is not None:  # a layout helper: values clipped to [0, 1], no NaN of its own (inputs are model outputs)
         assert picture.dtype == np.float32 and picture.ndim == 2
         assert np.isnan(picture).any() == np.isnan(np.asarray(args[0], dtype=np.float64)).any()
@@ -354,14 +368,14 @@ def test_tile(args):
 @given(arguments(either(strokes(), any_arrays, drawings()), st.integers(-1, 17)))
 def test_upscale(args):
     image, factor = args
-    big = outcome(inference.upscale, image, factor)
+    big = outcome(upscale, image, factor)
     if big is not None:
         assert big.dtype == np.uint8 and big.shape == tuple(int(factor) * n for n in np.shape(image))
 
 
 @FUZZ
-@given(arguments(st.integers(-2, 64), st.integers(-2, 64), st.tuples(st.integers(0, 64), st.integers(0, 64))))
-def test_manifold_point(args):
-    point = outcome(inference.manifold_point, *args)
+@given(arguments(st.integers(-2, 900), st.integers(-2, 900)))
+def test_manifold_click(args):
+    point = outcome(studio.manifold_click, *args)
     if point is not None:
         assert point.shape == (2,) and np.abs(point).max() <= LATENT_SLIDER_RANGE

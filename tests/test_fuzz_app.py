@@ -12,10 +12,14 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from tests.test_fuzz import FUZZ, anything, either
-from vae.captions import NOT_UPLOADED
 from vae.drawing import NO_IMAGE
+from vae.registry import load_registry
+from vae.studio import DIGIT_SCALE
+from vae.validation import NOT_UPLOADED
 
-app = pytest.importorskip("app")  # loads the bundled models once for the module
+app = pytest.importorskip("app")
+UPLOAD_FOLDER = Path(gr.utils.get_upload_folder()).resolve()
+on = app.Handlers(load_registry(), UPLOAD_FOLDER)
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=6),
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
@@ -26,20 +30,20 @@ SERVER_FILES = [Path(app.__file__).resolve().parent / "weights" / "vae-z10" / "s
 
 
 @FUZZ
-@given(st.fixed_dictionaries({name: either(json_values, st.floats(-4, 4)) for name in app.LATENT_NAMES}),
-       either(json_values, st.sampled_from(list(app.MODELS))))
+@given(st.fixed_dictionaries({name: either(json_values, st.floats(-4, 4)) for name in on.latent_names}),
+       either(json_values, st.sampled_from(on.registry.names)))
 def test_decode_takes_any_json_values(latent, model):
     try:
-        picture = app.decode(model=model, **latent)
+        picture = on.decode(model=model, **latent)
     except gr.Error:
         return
-    assert picture.dtype == np.uint8 and picture.shape == (28 * app.DIGIT_SCALE,) * 2
+    assert picture.dtype == np.uint8 and picture.shape == (28 * DIGIT_SCALE,) * 2
 
 
 @pytest.fixture(scope="module")
 def uploaded_one() -> Path:
     """A drawn 1 in Gradio's upload folder, where an upload leaves it."""
-    folder = app.UPLOAD_FOLDER / "fuzz-tests"
+    folder = UPLOAD_FOLDER / "fuzz-tests"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "one.png"
     image = Image.new("L", (56, 56), 255)
@@ -50,8 +54,8 @@ def uploaded_one() -> Path:
 
 
 def test_a_picture_in_the_upload_folder_is_read(uploaded_one):
-    model_input, *_ = app.reconstruct_upload({"path": str(uploaded_one)})
-    assert model_input.shape == (28 * app.DIGIT_SCALE,) * 2 and model_input.max() > 0
+    model_input, *_ = on.reconstruct_upload({"path": str(uploaded_one)}, on.registry.default.name)
+    assert model_input.shape == (28 * DIGIT_SCALE,) * 2 and model_input.max() > 0
 
 
 def escapes(upload: Path) -> st.SearchStrategy:
@@ -62,7 +66,7 @@ def escapes(upload: Path) -> st.SearchStrategy:
 
 
 def in_upload_folder(path: str) -> bool:
-    return "\0" not in path and Path(path).resolve().is_relative_to(app.UPLOAD_FOLDER)
+    return "\0" not in path and Path(path).resolve().is_relative_to(UPLOAD_FOLDER)
 
 
 @FUZZ
@@ -71,7 +75,7 @@ def test_upload_reads_nothing_outside_the_upload_folder(uploaded_one, data):
     path = data.draw(either(escapes(uploaded_one), anything))
     record = data.draw(st.sampled_from([{"path": path}, {"path": path, "url": "http://127.0.0.1:1/x.png"}]))
     with pytest.raises(gr.Error) as refused:
-        app.reconstruct_upload(record)
+        on.reconstruct_upload(record, on.registry.default.name)
     if path is None:
         assert refused.value.message == NO_IMAGE
     elif not (isinstance(path, str) and in_upload_folder(path)):

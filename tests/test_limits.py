@@ -7,12 +7,12 @@ import json
 
 import httpx
 import pytest
-from app_server import call
+from app_server import call, latent_slider_count
 from PIL import Image
 
 from vae.limits import (
     LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES,
-    MAX_LATENT_ABS, MAX_LATENT_SLIDERS, MAX_SEED, MAX_TEMPERATURE, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS,
+    MAX_LATENT_ABS, MAX_SEED, MAX_TEMPERATURE, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS,
 )
 
 MODEL = "vae-z10"
@@ -45,7 +45,7 @@ def test_temperatures_and_uploads_are_capped(config):
 
 
 def latents(value: float) -> list:
-    return [value] * MAX_LATENT_SLIDERS + [MODEL]
+    return [value] * latent_slider_count() + [MODEL]
 
 
 CAPPED_CALLS = {

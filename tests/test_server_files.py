@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.app_server import ROOT, queue_event
-from vae.captions import NOT_UPLOADED
+from vae.validation import NOT_UPLOADED
 
 SERVER_PICTURE = ROOT / "weights" / "vae-z10" / "samples.png"
 MISSING_PICTURE = ROOT / "weights" / "no-such-picture.png"

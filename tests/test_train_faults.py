@@ -23,7 +23,7 @@ import train
 from tiny_mnist import write_tiny_mnist
 from vae.checkpoint import CHECKPOINT_NAME, load_checkpoint, load_progress
 from vae.hub import PUBLISHED_FILES
-from vae.loading import load_bundle
+from vae.registry import load_bundle
 from vae.model import VAE
 
 ROOT = Path(__file__).resolve().parents[1]

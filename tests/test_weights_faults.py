@@ -1,7 +1,7 @@
-"""Broken weights: VAE.from_pretrained, load_app_models and `python app.py` each name the file that is missing,
+"""Broken weights: VAE.from_pretrained, load_registry and `python app.py` each name the file that is missing,
 truncated or of the wrong shape, in one ModelLoadError sentence; Hub loads pass a pinned revision through.
 
-(tests/test_loading.py covers load_bundle on broken folders and offline Hub caches; this file covers the
+(tests/test_registry.py covers load_bundle on broken folders and offline Hub caches; this file covers the
 model class itself, the VAE_MODEL_ID path and the running app.)
 """
 import json
@@ -15,11 +15,10 @@ import torch
 from app_server import call, running_app
 from huggingface_hub import constants, hub_mixin
 
-from test_loading import write_folder
-from vae import loading, model as model_module
-from vae.limits import MAX_LATENT_SLIDERS
-from vae.loading import BUNDLED_MODELS, load_app_models
+from test_registry import write_folder
+from vae import model as model_module
 from vae.model import VAE, ModelLoadError
+from vae.registry import WEIGHTS_DIR, load_registry
 
 REPO_ID, REVISION = "someone/vae", "0123456789abcdef0123456789abcdef01234567"
 
@@ -125,22 +124,18 @@ def test_weights_that_cannot_be_fetched_name_the_file_and_repo(tmp_path, monkeyp
 
 def test_a_broken_vae_model_id_folder_leaves_a_warning_and_the_bundled_models(broken, tmp_path, monkeypatch):
     folder, filename, words = broken
-    bundled = {"vae-z2": tmp_path / "bundled-z2"}
-    write_folder(bundled["vae-z2"], z_dim=2)
-    monkeypatch.setattr(loading, "BUNDLED_MODELS", bundled)
-    models, warnings = load_app_models({"VAE_MODEL_ID": str(folder)})
-    assert list(models) == ["vae-z2"]
-    (warning,) = warnings
+    write_folder(tmp_path / "weights" / "vae-z2", z_dim=2)
+    registry = load_registry(tmp_path / "weights", {"VAE_MODEL_ID": str(folder)})
+    assert registry.names == ["vae-z2"]
+    (warning,) = registry.warnings
     assert filename in warning and str(folder) in warning and "bundled models" in warning
 
 
 @pytest.fixture(scope="module")
 def truncated_copy(tmp_path_factory) -> Path:
     """A copy of the shipped z=2 model whose model.safetensors lost its last 100 bytes."""
-    if not (BUNDLED_MODELS["vae-z2"] / "model.safetensors").is_file():
-        pytest.skip("the bundled vae-z2 model is not trained yet")
     folder = tmp_path_factory.mktemp("weights") / "vae-z2-truncated"
-    shutil.copytree(BUNDLED_MODELS["vae-z2"], folder)
+    shutil.copytree(WEIGHTS_DIR / "vae-z2", folder)
     truncate(folder / "model.safetensors")
     return folder
 
@@ -149,8 +144,9 @@ def test_the_app_comes_up_on_the_bundled_models_and_names_the_broken_file(trunca
     with running_app({"VAE_MODEL_ID": str(truncated_copy)}) as url, httpx.Client(base_url=url, timeout=60) as http:
         props = [component.get("props", {}) for component in http.get("config").json()["components"]]
         (dropdown,) = [p for p in props if p.get("label") == "model"]
-        assert [value for _, value in dropdown["choices"]] == list(BUNDLED_MODELS)
+        shipped = load_registry(WEIGHTS_DIR, {})
+        assert [value for _, value in dropdown["choices"]] == shipped.names
         (banner,) = [p for p in props if str(truncated_copy / "model.safetensors") in str(p.get("value"))]
         assert banner["visible"] and "truncated" in banner["value"] and "bundled models" in banner["value"]
-        event, data = call(http, "decode", json.dumps({"data": [0.5] * MAX_LATENT_SLIDERS + ["vae-z2"]}))
+        event, data = call(http, "decode", json.dumps({"data": [0.5] * shipped.largest_z_dim + ["vae-z2"]}))
         assert event == "complete" and data[0]["path"].endswith(".png")

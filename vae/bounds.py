@@ -11,9 +11,13 @@ import torch.nn.functional as F
 LOG_2PI = math.log(2 * math.pi)
 
 
-def sample_gaussian(mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
-    """Reparameterised draw z = mean + sqrt(var)·ε, ε ~ N(0, I); gradients flow to mean and var."""
-    return mean + var.sqrt() * torch.randn_like(mean)
+def sample_gaussian(mean: torch.Tensor, var: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Reparameterised draw z = mean + sqrt(var)·ε, ε ~ N(0, I); gradients flow to mean and var.
+
+    The one reparameterisation of training, evaluation and the app; the app seeds ε with its own generator.
+    """
+    eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+    return mean + var.sqrt() * eps
 
 
 def log_normal(x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:

@@ -2,22 +2,14 @@
 from pathlib import Path
 
 from vae.inference import Reconstruction
-from vae.loading import ModelBundle
-
-NO_DRAWING = "Draw or upload a digit on the Draw tab first."
-NO_TWO_DIMENSIONAL_MODEL = "The latent map needs a model with 2 latent dimensions, and none is loaded."
-NOT_UPLOADED = "Only files uploaded to this app can be read: upload the picture first (gradio_client: handle_file)."
-
-
-def unknown_model(name: str, served: list[str]) -> str:
-    """The sentence for a model name that is not served."""
-    return f"There is no model called {name!r}: choose one of {', '.join(served)}."
+from vae.registry import ModelBundle
 
 
 def model_summary(bundle: ModelBundle) -> str:
-    """One line: the model's name, latent size, source and test-set scores from metrics.json."""
+    """One line: the model's name, description, latent size, source and test-set scores from metrics.json."""
     source = f"bundled folder `{Path(bundle.source).name}`" if Path(bundle.source).is_dir() else f"`{bundle.source}`"
-    line = f"**{bundle.name}** · {bundle.model.z_dim} latent dimensions · {source}"
+    described = f" · {bundle.description}" if bundle.description else ""
+    line = f"**{bundle.name}**{described} · {bundle.model.z_dim} latent dimensions · {source}"
     test = (bundle.metrics or {}).get("test")
     if test:
         line += (f" · test NELBO {test['nelbo']:.1f} nats, IWAE-{bundle.metrics.get('iwae_k', '?')} NLL "

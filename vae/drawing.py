@@ -11,9 +11,10 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
+from vae import validation
 from vae.limits import MAX_INK_FRACTION, MAX_UPLOAD_PIXELS, MIN_INK_EXTENT
+from vae.validation import MNIST_SIZE, InputError
 
-MNIST_SIZE = 28
 MNIST_BOX = 20
 MNIST_CENTRE = 14.0
 """Mean centre of mass of the MNIST test digits, in pixel indices (measured 13.99, 14.01)."""
@@ -29,29 +30,12 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 """ITU-R 601 luminance weights, as PIL's convert("L")."""
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 """PIL modes read as numbers rather than converted to 8 bits (which would clip them)."""
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-"""Larger float pixels would become infinite in float32: refused like inf."""
 
 NO_DRAWING = "No drawing was received: draw a digit on the canvas (API callers: send the picture as 'composite')."
 NO_IMAGE = "No image was received: upload a picture of a digit."
 BLANK = "No ink was found: draw or upload a digit."
 DOT = "The ink is too small to be a digit (a single dot?): draw the digit larger."
 FULL = "Ink covers almost the whole canvas, so there is no digit shape: clear it and draw a digit."
-
-
-class InputError(ValueError):
-    """A problem with the user's input; str(error) is one sentence to show in the UI."""
-
-
-def real_array(values: object, error: str) -> np.ndarray:
-    """values as a numpy array of real numbers (bool, int or float dtype); InputError(error) for anything else."""
-    try:
-        array = np.asarray(values)
-    except (ValueError, TypeError):  # ragged nesting, or objects that refuse to become arrays
-        raise InputError(error) from None
-    if array.dtype.kind not in "buif":
-        raise InputError(error)
-    return array
 
 
 def sketch_to_ink(value: dict | None) -> np.ndarray:
@@ -91,7 +75,7 @@ def image_to_ink(image: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
 
 def center_like_mnist(ink: np.ndarray) -> np.ndarray:
     """Ink `(H, W)` → MNIST-style digit `(28, 28)` float32 in [0, 1]: cropped, fit into 20×20, centred by mass."""
-    ink = _checked_ink(ink)
+    ink = validation.ink(ink)
     mask = ink > INK_THRESHOLD
     if not mask.any():
         raise InputError(BLANK)
@@ -135,10 +119,10 @@ def _pixels(source: "Image.Image | np.ndarray | str | Path | None") -> np.ndarra
     if isinstance(source, (str, Path)):
         source = _open(Path(source))
     if isinstance(source, Image.Image):
-        _check_pixel_count(source.width * source.height)
-        return _checked_array(_pil_pixels(source))
+        validation.pixel_count(source.width * source.height)
+        return validation.picture_array(_pil_pixels(source))
     if isinstance(source, np.ndarray):
-        return _checked_array(source)
+        return validation.picture_array(source)
     raise InputError(f"Expected an image (PIL image, array or file path), got {type(source).__name__}.")
 
 
@@ -148,7 +132,7 @@ def _open(path: Path) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
-                _check_pixel_count(image.width * image.height)
+                validation.pixel_count(image.width * image.height)
                 image.load()
                 return image
     except InputError:
@@ -159,12 +143,6 @@ def _open(path: Path) -> Image.Image:
         raise InputError(f"The file {path.name!r} is not an image that can be read: upload a PNG or JPEG.") from None
 
 
-def _check_pixel_count(pixels: int) -> None:
-    """InputError when a picture has more than MAX_UPLOAD_PIXELS pixels."""
-    if pixels > MAX_UPLOAD_PIXELS:
-        raise InputError(f"The image has {pixels:,} pixels, more than the {MAX_UPLOAD_PIXELS:,} allowed: upload a smaller one.")
-
-
 def _pil_pixels(image: Image.Image) -> np.ndarray:
     """PIL image → array: `(H, W)` numbers for high-bit modes, `(H, W, 4)` RGBA when it has transparency, else `(H, W)` L."""
     if image.mode in HIGH_BIT_MODES:
@@ -173,18 +151,6 @@ def _pil_pixels(image: Image.Image) -> np.ndarray:
         return np.asarray(image.convert("RGBA" if image.has_transparency_data else "L"))
     except ValueError:  # modes PIL cannot convert to grey, such as LAB and La
         raise InputError(f"Pictures in colour mode {image.mode} cannot be read: upload a PNG or JPEG.") from None
-
-
-def _checked_array(array: np.ndarray) -> np.ndarray:
-    """The array itself if it is a finite `(H, W)` or `(H, W, 1–4)` picture of numbers, else InputError."""
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 2, 3, 4)) or 0 in array.shape:
-        raise InputError(f"Expected an image array of shape (H, W), (H, W, 3) or (H, W, 4), got {array.shape}.")
-    if array.dtype.kind not in "buif":
-        raise InputError(f"Expected an image array of numbers, got dtype {array.dtype}.")
-    _check_pixel_count(array.shape[0] * array.shape[1])
-    if array.dtype.kind == "f" and not (np.isfinite(array).all() and np.abs(array).max() <= FLOAT32_MAX):
-        raise InputError("The image contains NaN or infinite values.")
-    return array
 
 
 def _split_alpha(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -225,16 +191,6 @@ def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
         ink = (paper - grey) / (paper - low)
     else:
         ink = (grey - paper) / (high - paper)
-    return np.clip(ink, 0, 1).astype(np.float32)
-
-
-def _checked_ink(ink: np.ndarray) -> np.ndarray:
-    """Ink as a finite `(H, W)` float32 array clipped to [0, 1], else InputError."""
-    ink = real_array(ink, "Expected ink as an array of numbers.")
-    if ink.ndim != 2:
-        raise InputError(f"Expected ink of shape (H, W), got {ink.shape}.")
-    if not np.isfinite(ink).all():
-        raise InputError("The image contains NaN or infinite values.")
     return np.clip(ink, 0, 1).astype(np.float32)
 
 

@@ -2,8 +2,6 @@
 
 LATENT_SLIDER_RANGE = 3.0
 """Latent sliders go from -3 to 3 (three prior standard deviations)."""
-MAX_LATENT_SLIDERS = 16
-"""The app builds this many sliders; models with a larger z_dim are not served."""
 MAX_LATENT_ABS = 10.0
 """API latent values beyond ±10 (or NaN/inf) are refused."""
 
