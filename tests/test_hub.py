@@ -11,6 +11,7 @@ import train
 import vae.hub
 from vae.checkpoint import CHECKPOINT_NAME
 from vae.hub import PUBLISHED_FILES, PushError, push_folder
+from vae.registry import SIDECAR_NAME
 
 REPO_ID = "someone/vae-digits"
 SECRET_TOKEN = "hf_NotARealTokenButSecret123"
@@ -78,6 +79,13 @@ def test_push_creates_the_repo_and_uploads_exactly_the_published_files(finished_
     assert upload["repo_id"] == REPO_ID and Path(upload["folder_path"]) == finished_folder
     assert set(PUBLISHED_FILES) <= set(upload["allow_patterns"])
     assert uploaded_names(finished_folder, upload) == set(PUBLISHED_FILES)
+
+
+def test_the_app_sidecar_is_uploaded_when_the_folder_has_one(finished_folder):
+    (finished_folder / SIDECAR_NAME).write_text('{"description": "mine"}')
+    api = RecordingApi()
+    push_folder(finished_folder, REPO_ID, api=api)
+    assert uploaded_names(finished_folder, api.calls[1][1]) == set(PUBLISHED_FILES) | {SIDECAR_NAME}
 
 
 def test_a_failed_push_says_what_failed_and_how_to_retry_without_the_token(finished_folder, monkeypatch):

@@ -5,10 +5,14 @@ from huggingface_hub import HfApi, constants, get_token
 
 from vae.checkpoint import CHECKPOINT_NAME
 from vae.latent_stats import CLASS_STATS_NAME, TEST_LATENTS_NAME
+from vae.registry import SIDECAR_NAME
 from vae.report import CURVE_NAME, METRICS_NAME, SAMPLES_NAME
 
 PUBLISHED_FILES = [constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE, METRICS_NAME, CLASS_STATS_NAME,
                    TEST_LATENTS_NAME, SAMPLES_NAME, CURVE_NAME, constants.REPOCARD_NAME]
+"""What a finished training folder holds and the Hub repo receives."""
+OPTIONAL_FILES = [SIDECAR_NAME]
+"""Uploaded too when the folder has them."""
 
 
 class PushError(RuntimeError):
@@ -30,7 +34,7 @@ def push_folder(folder: Path, repo_id: str, private: bool = False, api: HfApi | 
     try:
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         commit = api.upload_folder(
-            repo_id=repo_id, folder_path=str(folder), allow_patterns=PUBLISHED_FILES,
+            repo_id=repo_id, folder_path=str(folder), allow_patterns=PUBLISHED_FILES + OPTIONAL_FILES,
             ignore_patterns=[CHECKPOINT_NAME], commit_message="Upload VAE Digit Studio model",
         )
     except Exception as error:  # network, auth, rights: all end the same way for the user
