@@ -161,3 +161,20 @@ def test_save_and_load_pretrained_round_trip_is_exact(tmp_path, config):
     assert all(torch.equal(original_state[name], loaded_state[name]) for name in original_state)
     z = torch.randn(4, original.z_dim)
     assert torch.equal(original.decode(z), loaded.decode(z))
+
+
+def test_permuting_the_latents_is_an_exact_reparameterisation():
+    torch.manual_seed(0)
+    model = VAE(z_dim=4, hidden_dims=[16]).eval()
+    x = torch.bernoulli(torch.rand(8, 784))
+    mean, var = model.encode(x)
+    z = torch.randn(8, 4)
+    logits = model.decode(z)
+    order = [2, 0, 3, 1]
+    model.permute_latents(order)
+    new_mean, new_var = model.encode(x)
+    torch.testing.assert_close(new_mean, mean[:, order])
+    torch.testing.assert_close(new_var, var[:, order])
+    torch.testing.assert_close(model.decode(z[:, order]), logits)
+    with pytest.raises(ValueError, match="permutation"):
+        model.permute_latents([0, 0, 1, 2])

@@ -1,6 +1,6 @@
 """Probability building blocks of the VAE bounds (Kingma & Welling 2014; Burda et al. 2016).
 
-Every function reduces over the last (feature) axis and keeps the leading batch axes, so
+Every function but the per-dimension KL reduces over the last (feature) axis and keeps the leading batch axes, so
 `(batch, dim)` in gives `(batch,)` out and `(k, batch, dim)` gives `(k, batch)`.
 """
 import math
@@ -25,9 +25,14 @@ def log_normal(x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.
     return -0.5 * (LOG_2PI + var.log() + (x - mean).pow(2) / var).sum(-1)
 
 
+def kl_normal_per_dimension(qm: torch.Tensor, qv: torch.Tensor, pm: torch.Tensor, pv: torch.Tensor) -> torch.Tensor:
+    """Closed-form KL(N(qm, qv) ‖ N(pm, pv)) of diagonal Gaussians, one term per dimension (not summed)."""
+    return 0.5 * (pv.log() - qv.log() + (qv + (qm - pm).pow(2)) / pv - 1)
+
+
 def kl_normal(qm: torch.Tensor, qv: torch.Tensor, pm: torch.Tensor, pv: torch.Tensor) -> torch.Tensor:
     """Closed-form KL(N(qm, qv) ‖ N(pm, pv)) of diagonal Gaussians, summed over the last axis."""
-    return 0.5 * (pv.log() - qv.log() + (qv + (qm - pm).pow(2)) / pv - 1).sum(-1)
+    return kl_normal_per_dimension(qm, qv, pm, pv).sum(-1)
 
 
 def log_bernoulli_with_logits(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:

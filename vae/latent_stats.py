@@ -10,6 +10,7 @@ from pathlib import Path
 import safetensors.torch
 import torch
 
+from vae.bounds import kl_normal_per_dimension
 from vae.model import VAE
 
 CLASS_STATS_NAME = "class_stats.json"
@@ -20,6 +21,26 @@ TEST_LATENTS_NAME = "test_latents.safetensors"
 def posterior_means(model: VAE, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Posterior means `(n, z_dim)` of x `(n, 784)`."""
     return torch.cat([model.encode(batch)[0] for batch in x.split(batch_size)])
+
+
+@torch.no_grad()
+def kl_per_dimension(model: VAE, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
+    """Mean KL(q(z_i|x) ‖ p(z_i)) of each latent dimension `(z_dim,)` over x `(n, 784)`, in nats: how much
+    information each dimension carries (near 0: the decoder ignores it)."""
+    total = torch.zeros(model.z_dim, dtype=torch.float64)
+    for batch in x.split(batch_size):
+        mean, var = model.encode(batch)
+        total += kl_normal_per_dimension(mean, var, model.prior_mean, model.prior_var).sum(0).double()
+    return (total / len(x)).float()
+
+
+def order_by_kl(model: VAE, x: torch.Tensor) -> list[float]:
+    """Renumber model's latent dimensions by decreasing KL over x `(n, 784)` (z1 carries the most); return the KLs
+    `(z_dim,)` in the new order."""
+    kl = kl_per_dimension(model, x)
+    order = torch.argsort(kl, descending=True, stable=True).tolist()
+    model.permute_latents(order)
+    return kl[order].tolist()
 
 
 def class_statistics(model: VAE, x: torch.Tensor, labels: torch.Tensor) -> dict:

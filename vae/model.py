@@ -157,6 +157,18 @@ class VAE(
         niwae = negative_iwae(log_px_z, log_q_minus_p).mean()
         return niwae, log_q_minus_p.mean(), -log_px_z.mean()
 
+    @torch.no_grad()
+    def permute_latents(self, order: list[int]) -> None:
+        """Renumber the latent dimensions in place, new dimension i being old dimension order[i]: an exact
+        reparameterisation (the prior N(0, I) and the diagonal q are unchanged by it), used to list them by KL."""
+        if sorted(order) != list(range(self.z_dim)):
+            raise ValueError(f"order must be a permutation of range({self.z_dim}), got {order}")
+        head, first = self.encoder[-1], self.decoder[0]  # emits (mean, raw variance); reads z
+        rows = torch.tensor([*order, *(self.z_dim + i for i in order)])
+        head.weight.copy_(head.weight[rows])
+        head.bias.copy_(head.bias[rows])
+        first.weight.copy_(first.weight[:, order])
+
     def sample_z(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
         """n draws `(n, z_dim)` from the prior N(0, temperature² I)."""
         device = self.prior_mean.device
