@@ -62,7 +62,6 @@ def main() -> None:
     canvas = np.zeros((280, 280, 4), dtype=np.uint8)
     canvas[..., 3] = 255 - np.asarray(seven(280, 20))
     digit = preprocess_sketch({"background": None, "layers": [], "composite": canvas})
-    reference = bundle.test_latents["iwae_nll"] if bundle.test_latents else None
     z = np.zeros(model.z_dim, dtype=np.float32)
     upload = seven(4000, 3)
     map_model = registry.for_map(bundle.name)
@@ -77,7 +76,7 @@ def main() -> None:
     mean, std = np.zeros(model.z_dim), np.full(model.z_dim, 0.5)
     cases = [  # (what, call, target ms or None, repeats)
         ("decode one z", lambda: decode(model, z), 2.0, args.repeats),
-        (f"reconstruct, IWAE-{APP_IWAE_K}", lambda: reconstruct(model, digit, reference_nll=reference), 40.0, args.repeats),
+        (f"reconstruct, IWAE-{APP_IWAE_K}", lambda: reconstruct(model, digit), 40.0, args.repeats),
         ("20×20 sample grid", lambda: sample_grid(model, 20, 20, seed=0), 60.0, args.repeats),
         ("preprocess 280² canvas", lambda: preprocess_sketch({"composite": canvas}), None, args.repeats),
         ("preprocess 4000² upload", lambda: preprocess_upload(upload), None, max(3, args.repeats // 20)),

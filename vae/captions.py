@@ -3,6 +3,7 @@ from pathlib import Path
 
 from vae.inference import Reconstruction
 from vae.registry import ModelBundle
+from vae.typicality import LatentReading
 
 
 def model_summary(bundle: ModelBundle) -> str:
@@ -22,8 +23,9 @@ def load_warnings(warnings: list[str]) -> str:
     return "\n".join(f"⚠️ {warning}" for warning in warnings)
 
 
-def reconstruction_summary(result: Reconstruction, test_metrics: dict | None) -> str:
-    """A drawing's NELBO, KL, Rec and IWAE-k NLL beside the test set's averages, and its NLL percentile."""
+def reconstruction_summary(result: Reconstruction, reading: LatentReading | None, test_metrics: dict | None) -> str:
+    """A plain-language line on where the drawing sits in latent space, then its NELBO, KL, Rec and IWAE-k NLL beside
+    the test set's averages, folded under "details"."""
     test = test_metrics or {}
 
     def row(name: str, key: str, value: float) -> str:
@@ -38,9 +40,27 @@ def reconstruction_summary(result: Reconstruction, test_metrics: dict | None) ->
         row("Reconstruction −log p(x \\| z)", "rec", result.rec),
         row(f"IWAE-{result.iwae_k} estimate of −log p(x)", "iwae_nll", result.iwae_nll),
     ]
-    if result.percentile is None:
-        verdict = "This model ships no per-digit test scores, so the drawing cannot be ranked."
-    else:
-        verdict = (f"Your drawing is more likely under the model than **{result.percentile:.0f}%** of real "
-                   f"test digits (by IWAE NLL; lower NLL = more digit-like).")
-    return "\n".join(rows) + "\n\n" + verdict
+    note = ("Lower nats mean the model finds the picture more probable, which is not the same as digit-like: "
+            "simple shapes such as a filled disc score well too.")
+    details = "\n".join(rows) + f"\n\n{note}"
+    return f"{reading_line(reading)}\n\n<details><summary>details (nats)</summary>\n\n{details}\n\n</details>"
+
+
+def reading_line(reading: LatentReading | None) -> str:
+    """Which digit the drawing sits among in latent space, and whether it is typical of real digits there."""
+    if reading is None:
+        return "This model ships no digit statistics, so it cannot say which digit the drawing is near."
+    where = f"In latent space your drawing sits among the **{reading.digit}s**"
+    if reading.typical:
+        return f"✅ {where}, and it is typical of real digits."
+    reasons = []
+    if not reading.near_a_digit:
+        reasons.append(f"it lies farther from any digit's cluster than {_share(reading.distance_percentile)}")
+    if reading.surprising:
+        reasons.append(f"the model finds it less probable than {_share(reading.nll_percentile)}")
+    return f"⚠️ {where}, but it is unlike real digits: {' and '.join(reasons)}."
+
+
+def _share(percentile: float) -> str:
+    """'97.3% of real test digits', or 'every real test digit' when none is beyond."""
+    return "every real test digit" if percentile >= 100 else f"{percentile:.1f}% of real test digits"

@@ -32,12 +32,11 @@ class Reconstruction:
     rec: float
     iwae_nll: float  # IWAE-k estimate of -log p(x), nats
     iwae_k: int
-    percentile: float | None  # % of test digits with a higher NLL than this drawing (None if unknown)
 
 
 @torch.no_grad()
 def reconstruct(model: VAE, image28: np.ndarray, iwae_k: int = APP_IWAE_K, n_samples: int = POSTERIOR_SAMPLES,
-                seed: int = 0, reference_nll: np.ndarray | None = None) -> Reconstruction:
+                seed: int = 0) -> Reconstruction:
     """Encode the binarised image `(28, 28)`, decode its posterior mean and samples, and score it.
 
     One batch of max(iwae_k, n_samples) posterior draws serves both the IWAE-k estimate and the
@@ -61,15 +60,7 @@ def reconstruct(model: VAE, image28: np.ndarray, iwae_k: int = APP_IWAE_K, n_sam
         model_input=image, reconstruction=images[0], posterior_samples=images[1:n_samples + 1],
         posterior_mean=mean[0].numpy(), posterior_std=var[0].sqrt().numpy(),
         nelbo=kl + rec, kl=kl, rec=rec, iwae_nll=iwae_nll, iwae_k=iwae_k,
-        percentile=nll_percentile(iwae_nll, reference_nll),
     )
-
-
-def nll_percentile(nll: float, reference_nll: np.ndarray | None) -> float | None:
-    """% of reference NLLs `(n,)` higher than nll (the drawing is likelier than they are); None without references."""
-    if reference_nll is None or len(reference_nll) == 0:
-        return None
-    return float(100 * np.mean(np.asarray(reference_nll) > nll))
 
 
 @torch.no_grad()

@@ -16,6 +16,7 @@ from vae.limits import (
     MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_SEED, MAX_TEMPERATURE, POSTERIOR_SAMPLES,
 )
 from vae.registry import ModelBundle, Registry
+from vae.typicality import DigitClusters
 from vae.validation import InputError
 
 Picture = np.ndarray
@@ -70,14 +71,15 @@ def reconstruct_upload(registry: Registry, upload: object, upload_folder: Path, 
 def reconstruct_digit(registry: Registry, digit: np.ndarray, model: object) -> ReconstructionView:
     """An MNIST-style digit `(28, 28)` → what the model sees, reconstructs and scores."""
     bundle = registry.get(model)
-    test_nll = bundle.test_latents["iwae_nll"] if bundle.test_latents else None
-    result = inference.reconstruct(bundle.model, digit, reference_nll=test_nll)
+    result = inference.reconstruct(bundle.model, digit)
+    clusters = _digit_clusters(bundle)
+    reading = clusters.read(result.posterior_mean, result.iwae_nll) if clusters else None
     return ReconstructionView(
         model_input=pictures.upscale(result.model_input, DIGIT_SCALE),
         reconstruction=pictures.upscale(result.reconstruction, DIGIT_SCALE),
         posterior_samples=pictures.upscale(pictures.tile(result.posterior_samples, POSTERIOR_SAMPLES), STRIP_SCALE),
         posterior_chart=figures.posterior_chart(result.posterior_mean, result.posterior_std),
-        scores=captions.reconstruction_summary(result, (bundle.metrics or {}).get("test")),
+        scores=captions.reconstruction_summary(result, reading, (bundle.metrics or {}).get("test")),
         digit=result.model_input,
     )
 
@@ -171,6 +173,14 @@ def _temperature(temperature: object) -> float:
 def _manifold(bundle: ModelBundle) -> np.ndarray:
     """The decoded manifold `(H, W)` in [0, 1] of a 2-D model."""
     return inference.latent_manifold(bundle.model, LATENT_SLIDER_RANGE, MANIFOLD_STEPS)
+
+
+@functools.cache
+def _digit_clusters(bundle: ModelBundle) -> DigitClusters | None:
+    """The model's digit Gaussians measured on its test digits, built once; None without class or test statistics."""
+    if bundle.class_stats is None or bundle.test_latents is None:
+        return None
+    return DigitClusters(bundle.class_stats, bundle.test_latents["posterior_mean"], bundle.test_latents["iwae_nll"])
 
 
 @functools.cache
