@@ -44,6 +44,9 @@ STATUS_UPDATE_S = 1.0
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate")
 CSS = """
 .digit img, .strip img { image-rendering: pixelated; }
+#latent-sliders { display: block !important; }
+#latent-sliders > .form { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr));
+                         background: none; }
 #warnings { border-left: 4px solid #f59e0b; padding-left: 12px; }
 """
 
@@ -113,12 +116,28 @@ class Handlers:
     def drawing_sliders(self, digit, model: str) -> list[float]:
         return self.sliders_at(studio.drawing_latent(self.registry, digit, model))
 
+    def slider_settings(self, model: str, show_unused: bool) -> list[dict]:
+        """Per slider: shown for each of the model's dimensions that carries information (all with show_unused),
+        labelled with what it carries; the sliders past the model's z_dim hidden."""
+        dimensions = studio.latent_dimensions(self.registry, model)
+        return [{"visible": i < len(dimensions) and (dimensions[i].active or show_unused), "label": name,
+                 "info": dimensions[i].info if i < len(dimensions) else ""} for i, name in enumerate(self.latent_names)]
+
+    def unused_toggle(self, model: str) -> dict:
+        """The "show unused dimensions" box: shown only for a model with unused dimensions."""
+        unused = sum(not dimension.active for dimension in studio.latent_dimensions(self.registry, model))
+        return {"visible": unused > 0, "label": f"show the {unused} unused dimensions (the decoder ignores them)"}
+
     @user_errors
-    def switch_model(self, model: str) -> list:
-        """The model's card line, and exactly z_dim sliders shown, all back at zero."""
-        bundle = self.registry.get(model)
-        return [captions.model_summary(bundle),
-                *[gr.Slider(visible=i < bundle.model.z_dim, value=0.0) for i in range(len(self.latent_names))]]
+    def switch_model(self, model: str, show_unused: bool) -> list:
+        """The model's card line, its sliders shown and labelled, all back at zero, and the unused-dimensions box."""
+        return [captions.model_summary(self.registry.get(model)), gr.Checkbox(**self.unused_toggle(model)),
+                *[gr.Slider(value=0.0, **settings) for settings in self.slider_settings(model, show_unused)]]
+
+    @user_errors
+    def show_sliders(self, model: str, show_unused: bool) -> list:
+        """The sliders shown with or without the model's unused dimensions."""
+        return [gr.Slider(visible=settings["visible"]) for settings in self.slider_settings(model, show_unused)]
 
     @user_errors
     def sample_grid(self, rows: int, columns: int, seed: int, temperature: float, binary: bool, model: str):
@@ -172,10 +191,9 @@ def seed_box(**kwargs) -> gr.Number:
     return gr.Number(label="seed", value=0, precision=0, minimum=0, maximum=MAX_SEED, **kwargs)
 
 
-def latent_slider(label: str, **kwargs) -> gr.Slider:
+def latent_slider(**kwargs) -> gr.Slider:
     """One latent coordinate, from -LATENT_SLIDER_RANGE to +LATENT_SLIDER_RANGE."""
-    return gr.Slider(-LATENT_SLIDER_RANGE, LATENT_SLIDER_RANGE, value=0.0, step=SLIDER_STEP, precision=2, label=label,
-                     **kwargs)
+    return gr.Slider(-LATENT_SLIDER_RANGE, LATENT_SLIDER_RANGE, value=0.0, step=SLIDER_STEP, precision=2, **kwargs)
 
 
 def temperature_slider() -> gr.Slider:
@@ -221,10 +239,13 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
 
         with gr.Tab("Latent sliders", id="sliders"):
             with gr.Row():
-                with gr.Column(scale=2):
-                    with gr.Row():
-                        sliders = [latent_slider(name, visible=i < default.model.z_dim, min_width=200,
-                                                 elem_id=f"slider-{name}") for i, name in enumerate(on.latent_names)]
+                with gr.Column(scale=3):
+                    gr.Markdown("One slider per latent dimension; under each, the information it carries about a "
+                                "digit (its KL on the test digits, in nats).")
+                    with gr.Row(elem_id="latent-sliders"):
+                        sliders = [latent_slider(elem_id=f"slider-{name}", **settings) for name, settings
+                                   in zip(on.latent_names, on.slider_settings(default.name, show_unused=False))]
+                    show_unused = gr.Checkbox(value=False, elem_id="show-unused", **on.unused_toggle(default.name))
                 with gr.Column(scale=1, min_width=260):
                     decoded = digit_image("decoded digit", elem_classes="digit", elem_id="decoded")
                     random_button = gr.Button("random z")
@@ -255,8 +276,8 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                     map_plot = digit_image("latent map", show_label=False, elem_id="map-plot")
                     with gr.Row(equal_height=True):
                         with gr.Column(scale=2):
-                            map_z1 = latent_slider("z₁", elem_id="map-z1")
-                            map_z2 = latent_slider("z₂", elem_id="map-z2")
+                            map_z1 = latent_slider(label="z₁", elem_id="map-z1")
+                            map_z2 = latent_slider(label="z₂", elem_id="map-z2")
                         map_decoded = digit_image("decoded point", elem_classes="digit", elem_id="map-decoded")
 
         with gr.Tab("Interpolate", id="interpolate"):
@@ -323,8 +344,9 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
         generate_button.click(on.generate_digit, [digit, count, generate_seed, generate_temperature, model_choice],
                               generated, api_name="generate_digit", **HEAVY)
 
-        model_change = model_choice.change(on.switch_model, model_choice, [model_card, *sliders],
-                                           api_visibility="private")
+        model_change = model_choice.change(on.switch_model, [model_choice, show_unused],
+                                           [model_card, show_unused, *sliders], api_visibility="private")
+        show_unused.input(on.show_sliders, [model_choice, show_unused], sliders, api_visibility="private")
         model_change.then(**decode_event)
         model_change.then(on.reconstruct_again, [drawing, model_choice], reconstruction_outputs,
                           api_visibility="private", **HEAVY)

@@ -129,6 +129,19 @@ def test_decode_refuses_with_a_sentence(registry, values, message):
         studio.decode(registry, values, "vae-z10")
 
 
+def test_latent_dimensions_say_what_each_carries(registry):
+    bundle = registry.get("vae-z2")
+    bundle.metrics["test"]["kl_per_dimension"] = [3.5, 0.001]
+    try:
+        first, second = studio.latent_dimensions(registry, "vae-z2")
+    finally:
+        del bundle.metrics["test"]["kl_per_dimension"]
+    assert (first.name, first.active, first.info) == ("z1", True, "carries 3.50 nats")
+    assert (second.name, second.active, second.info) == ("z2", False, "unused: the decoder ignores it")
+    unknown = studio.latent_dimensions(registry, "vae-bare")  # no metrics.json: every dimension shown
+    assert [d.name for d in unknown] == ["z1", "z2", "z3"] and all(d.active and d.info == "" for d in unknown)
+
+
 def test_slider_presets(registry):
     z = studio.random_latent(registry, "vae-z10")
     assert z.shape == (10,) and np.abs(z).max() <= LATENT_SLIDER_RANGE

@@ -34,6 +34,26 @@ MANIFOLD_SHAPE = tuple(GRID_SCALE * side for side in pictures.tiled_shape(MANIFO
 ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM = "my two drawings", "two random digits"
 DIGITS = range(10)
 NO_DRAWING = "Draw or upload a digit on the Draw tab first."
+ACTIVE_KL = 0.01
+"""Nats of KL per digit below which a latent dimension carries no information: the decoder ignores it."""
+
+
+@dataclass(frozen=True)
+class LatentDimension:
+    """One latent dimension as its slider shows it."""
+
+    name: str  # z1, z2, ...
+    kl: float | None  # mean KL(q(z_i|x) ‖ p(z_i)) over the test digits, nats; None when metrics.json lacks it
+
+    @property
+    def active(self) -> bool:
+        return self.kl is None or self.kl >= ACTIVE_KL
+
+    @property
+    def info(self) -> str:
+        if self.kl is None:
+            return ""
+        return f"carries {self.kl:.2f} nats" if self.active else "unused: the decoder ignores it"
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,13 @@ def decode(registry: Registry, values: object, model: object) -> Picture:
     bundle = registry.get(model)
     z = validation.latent(values, bundle.model.z_dim, extra_ignored=True)
     return pictures.upscale(inference.decode(bundle.model, z)[0], DIGIT_SCALE)
+
+
+def latent_dimensions(registry: Registry, model: object) -> list[LatentDimension]:
+    """The model's latent dimensions with the information each carries (metrics.json's test KL per dimension)."""
+    bundle = registry.get(model)
+    kls = ((bundle.metrics or {}).get("test") or {}).get("kl_per_dimension") or [None] * bundle.model.z_dim
+    return [LatentDimension(f"z{i}", kl) for i, kl in enumerate(kls, start=1)]
 
 
 def random_latent(registry: Registry, model: object) -> np.ndarray:
