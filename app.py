@@ -140,9 +140,11 @@ class Handlers:
         return [gr.Slider(visible=settings["visible"]) for settings in self.slider_settings(model, show_unused)]
 
     @user_errors
-    def sample_grid(self, rows: int, columns: int, seed: int, temperature: float, binary: bool, model: str):
-        """rows × columns prior samples (Bernoulli means, or binary samples), the same grid for the same seed."""
-        return studio.sample_grid(self.registry, rows, columns, seed, temperature, binary, model)
+    def sample_grid(self, rows: int, columns: int, seed: int, temperature: float, binary: bool, sample_from: str,
+                    model: str):
+        """rows × columns samples (Bernoulli means, or binary samples) from the prior or the learned latent
+        distribution, the same grid for the same seed."""
+        return studio.sample_grid(self.registry, rows, columns, seed, temperature, binary, sample_from, model)
 
     @user_errors
     def latent_manifold(self, model: str):
@@ -260,10 +262,14 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                                         label="columns")
                     grid_seed = seed_box(elem_id="grid-seed")
                     grid_temperature = temperature_slider()
+                    sample_from = gr.Radio(studio.SAMPLE_SOURCES, value=studio.FROM_PRIOR, label="sample z from",
+                                           info="the prior is the model's own generative story; the learned "
+                                                "distribution is fitted to where real digits' codes lie",
+                                           elem_id="sample-from")
                     binary = gr.Checkbox(label="binary samples x ~ p(x|z) instead of Bernoulli means")
                     grid_button = gr.Button("Sample", variant="primary")
                 with gr.Column(scale=3):
-                    gr.Markdown("**Prior samples**: download the grid as PNG with the button at its top right.")
+                    gr.Markdown("**Samples**: download the grid as PNG with the button at its top right.")
                     grid = digit_image("sample grid", show_label=False, elem_id="grid")
 
         with gr.Tab("Latent map", id="map") as map_tab:
@@ -316,7 +322,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                          "concurrency_limit": DECODE_CONCURRENCY_LIMIT}
         decode_event = {**decode_wiring, "api_visibility": "private"}
         map_inputs = [map_z1, map_z2, model_choice, drawing]
-        grid_inputs = [rows, columns, grid_seed, grid_temperature, binary, model_choice]
+        grid_inputs = [rows, columns, grid_seed, grid_temperature, binary, sample_from, model_choice]
 
         reconstruct_button.click(on.reconstruct, [sketch, model_choice], reconstruction_outputs,
                                  api_name="reconstruct", **HEAVY)

@@ -35,6 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_app import decode_body, resident_mb, seven_png, upload_composite  # noqa: E402
 from tests.app_server import call, queue_event, start_app, stop, wait_until_answering  # noqa: E402
+from vae.studio import FROM_PRIOR  # noqa: E402
 
 MIX = {"decode": 0.6, "reconstruct": 0.2, "sample_grid": 0.2}
 """Share of each endpoint in a client's calls: mostly slider drags, as in a session of the app."""
@@ -53,7 +54,7 @@ PROTOCOL_DESCRIPTIONS = {"session": "one session per client: queue/join + queue/
 
 def grid_body(rng: np.random.Generator) -> str:
     """The default 10 × 20 grid (Bernoulli means) for a random seed."""
-    return json.dumps({"data": [10, 20, int(rng.integers(0, 2**32)), 1.0, False, MODEL]})
+    return json.dumps({"data": [10, 20, int(rng.integers(0, 2**32)), 1.0, False, FROM_PRIOR, MODEL]})
 
 
 def fn_indices(http: httpx.Client) -> dict[str, int]:

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 
 from vae.drawing import BLANK, DOT, FULL, NO_DRAWING
 from vae.limits import MAX_GRID_ROWS, MAX_LATENT_ABS
+from vae.studio import FROM_LEARNED, FROM_PRIOR
 
 UNREACHABLE_REPO = "nobody-here/missing-vae"
 SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]
@@ -170,8 +171,8 @@ def test_out_of_range_and_nan_latents_are_refused(client, app_url):
 
 
 @pytest.mark.parametrize("api_name, inputs, sentence", [
-    ("sample_grid", ["abc", 20, 0, 1.0, False, "vae-z10"], "the value passed to the event handler was: 'abc'"),
-    ("sample_grid", [10, 20, 0, 1.0, False], "didn't receive enough input values (needed: 6, got: 5)"),
+    ("sample_grid", ["abc", 20, 0, 1.0, False, FROM_PRIOR, "vae-z10"], "the value passed to the event handler was: 'abc'"),
+    ("sample_grid", [10, 20, 0, 1.0, False, FROM_PRIOR], "didn't receive enough input values (needed: 7, got: 6)"),
     ("reconstruct", ["just a string", "vae-z10"], "Input should be a valid dictionary"),
     ("reconstruct_upload", [{"path": "x.png"}, "vae-z10"], "Only files uploaded to this app can be read"),
 ], ids=["word for a number", "too few inputs", "string for a drawing", "file record without meta"])

@@ -18,6 +18,7 @@ from test_registry import write_folder
 from vae import inference, studio, validation
 from vae.drawing import center_like_mnist, image_to_ink, preprocess_sketch, preprocess_upload, sketch_to_ink
 from vae.latent_stats import save_class_statistics
+from vae.mixture import fit_mixture, save_mixture
 from vae.limits import (
     LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES,
     MAX_LATENT_ABS, MAX_UPLOAD_PIXELS,
@@ -244,13 +245,16 @@ def test_center_like_mnist(ink):
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> Registry:
-    """Three Z_DIM models: with full class statistics, without any, and with digit 3's only."""
+    """Three Z_DIM models: with full class statistics and a learned latent mixture, without any, and with digit 3's
+    class statistics only."""
     weights = tmp_path_factory.mktemp("weights")
     write_folder(weights / "full", z_dim=Z_DIM)
     write_folder(weights / "none", z_dim=Z_DIM, optional=False)
     write_folder(weights / "some digits", z_dim=Z_DIM)
     full = load_registry(weights, {}).get("full").class_stats
     save_class_statistics({**full, "classes": {"3": full["classes"]["3"]}}, weights / "some digits")
+    codes = np.random.default_rng(0).normal(size=(300, Z_DIM))
+    save_mixture(fit_mixture(codes, np.zeros(300, int), choices=(3,)), weights / "full")
     return load_registry(weights, {})
 
 
@@ -298,7 +302,8 @@ def test_decode(registry, z):
 
 
 @FUZZ
-@given(arguments(sizes(MAX_GRID_ROWS), sizes(MAX_GRID_COLUMNS), seeds, temperatures, st.booleans(), models))
+@given(arguments(sizes(MAX_GRID_ROWS), sizes(MAX_GRID_COLUMNS), seeds, temperatures, st.booleans(),
+                 st.sampled_from(studio.SAMPLE_SOURCES), models))
 def test_sample_grid(registry, args):
     grid = outcome(studio.sample_grid, registry, *args)
     if grid is not None:

@@ -14,8 +14,10 @@ from vae.limits import (
     LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES,
     MAX_LATENT_ABS, MAX_SEED, MAX_TEMPERATURE, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS,
 )
+from vae.studio import FROM_PRIOR
 
 MODEL = "vae-z10"
+PRIOR = FROM_PRIOR
 RANDOM_ENDS = "two random digits"
 
 
@@ -50,12 +52,12 @@ def latents(value: float) -> list:
 
 CAPPED_CALLS = {
     # what: (api_name, data at the cap, data one step past it)
-    "grid rows": ("sample_grid", [MAX_GRID_ROWS, 1, 0, 1.0, False, MODEL], [MAX_GRID_ROWS + 1, 1, 0, 1.0, False, MODEL]),
-    "grid columns": ("sample_grid", [1, MAX_GRID_COLUMNS, 0, 1.0, False, MODEL],
-                     [1, MAX_GRID_COLUMNS + 1, 0, 1.0, False, MODEL]),
-    "grid seed": ("sample_grid", [1, 1, MAX_SEED, 1.0, False, MODEL], [1, 1, MAX_SEED + 1, 1.0, False, MODEL]),
-    "negative seed": ("sample_grid", [1, 1, 0, 1.0, False, MODEL], [1, 1, -1, 1.0, False, MODEL]),
-    "temperature": ("sample_grid", [1, 1, 0, MAX_TEMPERATURE, False, MODEL], [1, 1, 0, MAX_TEMPERATURE + 0.05, False, MODEL]),
+    "grid rows": ("sample_grid", [MAX_GRID_ROWS, 1, 0, 1.0, False, PRIOR, MODEL], [MAX_GRID_ROWS + 1, 1, 0, 1.0, False, PRIOR, MODEL]),
+    "grid columns": ("sample_grid", [1, MAX_GRID_COLUMNS, 0, 1.0, False, PRIOR, MODEL],
+                     [1, MAX_GRID_COLUMNS + 1, 0, 1.0, False, PRIOR, MODEL]),
+    "grid seed": ("sample_grid", [1, 1, MAX_SEED, 1.0, False, PRIOR, MODEL], [1, 1, MAX_SEED + 1, 1.0, False, PRIOR, MODEL]),
+    "negative seed": ("sample_grid", [1, 1, 0, 1.0, False, PRIOR, MODEL], [1, 1, -1, 1.0, False, PRIOR, MODEL]),
+    "temperature": ("sample_grid", [1, 1, 0, MAX_TEMPERATURE, False, PRIOR, MODEL], [1, 1, 0, MAX_TEMPERATURE + 0.05, False, PRIOR, MODEL]),
     "zero temperature": ("generate_digit", [3, 1, 0, 0.1, MODEL], [3, 1, 0, 0.0, MODEL]),
     "generated digits": ("generate_digit", [3, MAX_GENERATED_DIGITS, 0, 1.0, MODEL],
                          [3, MAX_GENERATED_DIGITS + 1, 0, 1.0, MODEL]),

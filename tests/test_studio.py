@@ -14,6 +14,7 @@ from vae.limits import (
     LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_SEED,
     MAX_TEMPERATURE, POSTERIOR_SAMPLES,
 )
+from vae.mixture import fit_mixture
 from vae.registry import Registry, load_registry
 from vae.validation import NOT_UPLOADED, InputError
 
@@ -154,12 +155,30 @@ def test_slider_presets(registry):
 
 
 def test_sample_grid_is_the_seeds_grid_upscaled(registry):
-    grid = studio.sample_grid(registry, 3, 4, 7, 1.0, False, "vae-z10")
+    grid = studio.sample_grid(registry, 3, 4, 7, 1.0, False, studio.FROM_PRIOR, "vae-z10")
     expected = inference.sample_grid(registry.get("vae-z10").model, 3, 4, 7)
     assert np.array_equal(grid, pictures.upscale(expected, studio.GRID_SCALE))
-    assert np.array_equal(grid, studio.sample_grid(registry, 3.0, 4, 7, 1.0, False, "vae-z10"))
-    binary = studio.sample_grid(registry, 2, 2, 0, 1.0, True, "vae-z10")
+    assert np.array_equal(grid, studio.sample_grid(registry, 3.0, 4, 7, 1.0, False, studio.FROM_PRIOR, "vae-z10"))
+    binary = studio.sample_grid(registry, 2, 2, 0, 1.0, True, studio.FROM_PRIOR, "vae-z10")
     assert set(np.unique(binary)) <= {0, 255}
+
+
+def test_sample_grid_draws_from_the_learned_distribution_when_asked(registry):
+    codes = np.random.default_rng(0).normal(size=(400, 2))
+    bundle = registry.get("vae-z2")
+    bundle.latent_mixture = fit_mixture(codes, np.zeros(400, int), choices=(2,))
+    try:
+        learned = studio.sample_grid(registry, 2, 3, 1, 1.0, False, studio.FROM_LEARNED, "vae-z2")
+        expected = inference.sample_grid(bundle.model, 2, 3, 1, mixture=bundle.latent_mixture)
+        assert np.array_equal(learned, pictures.upscale(expected, studio.GRID_SCALE))
+        assert not np.array_equal(learned, studio.sample_grid(registry, 2, 3, 1, 1.0, False, studio.FROM_PRIOR,
+                                                              "vae-z2"))
+    finally:
+        bundle.latent_mixture = None
+    with pytest.raises(InputError, match="vae-z2 has no learned latent distribution"):
+        studio.sample_grid(registry, 2, 3, 1, 1.0, False, studio.FROM_LEARNED, "vae-z2")
+    with pytest.raises(InputError, match="sample_from must be one of"):
+        studio.sample_grid(registry, 2, 3, 1, 1.0, False, "my imagination", "vae-z2")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -175,7 +194,7 @@ def test_sample_grid_is_the_seeds_grid_upscaled(registry):
 ])
 def test_sample_grid_refuses_beyond_the_caps(registry, args, message):
     with pytest.raises(InputError, match=message):
-        studio.sample_grid(registry, *args, "vae-z10")
+        studio.sample_grid(registry, *args, studio.FROM_PRIOR, "vae-z10")
 
 
 def test_the_map_actions_use_the_map_model_for_a_model_that_is_not_2d(registry):

@@ -12,6 +12,7 @@ import torch
 from vae import pictures, validation
 from vae.bounds import kl_normal, negative_iwae, sample_gaussian
 from vae.latent_stats import sample_class_latents
+from vae.mixture import LatentMixture
 from vae.limits import (
     APP_IWAE_K, LATENT_SLIDER_RANGE, MAX_IWAE_K, MAX_POSTERIOR_SAMPLES, MAX_SEED, POSTERIOR_SAMPLES,
 )
@@ -98,14 +99,20 @@ def slider_latent(z: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def sample_grid(model: VAE, rows: int, columns: int, seed: int, temperature: float = 1.0,
-                binary: bool = False) -> np.ndarray:
-    """rows × columns prior samples tiled into one `(H, W)` picture; the seed's 10×20 grid is samples.png.
+def sample_grid(model: VAE, rows: int, columns: int, seed: int, temperature: float = 1.0, binary: bool = False,
+                mixture: LatentMixture | None = None) -> np.ndarray:
+    """rows × columns samples tiled into one `(H, W)` picture; the seed's 10×20 prior grid is samples.png.
 
-    binary=False shows Bernoulli means (the usual picture), True shows true binary samples x ~ p(x|z).
+    z comes from the prior N(0, T² I), or from a learned latent mixture when one is given. binary=False shows
+    Bernoulli means (the usual picture), True shows true binary samples x ~ p(x|z).
     """
-    draw = model.sample_binary if binary else model.sample
-    return pictures.tile(pictures.digits(draw(rows * columns, temperature, generator(seed)).numpy()), columns)
+    rng = generator(seed)
+    n = rows * columns
+    z = model.sample_z(n, temperature, rng) if mixture is None else mixture.sample(n, temperature, rng)
+    pixels = torch.sigmoid(model.decode(z))
+    if binary:
+        pixels = torch.bernoulli(pixels, generator=rng)
+    return pictures.tile(pictures.digits(pixels.numpy()), columns)
 
 
 def interpolate(model: VAE, z_start: np.ndarray, z_end: np.ndarray, frames: int) -> np.ndarray:

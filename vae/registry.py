@@ -1,7 +1,8 @@
 """The models the app serves: every model folder in weights/, plus an optional Hub repo named by VAE_MODEL_ID.
 
 A model folder holds config.json and model.safetensors (required; its name is the model's id) and
-class_stats.json, test_latents.safetensors, metrics.json (optional: features that need them are switched off).
+class_stats.json, test_latents.safetensors, latent_mixture.safetensors, metrics.json (optional: features that need
+them are switched off).
 An optional sidecar, studio.json, gives the app's view of the model: {"roles": ["default" | "map"],
 "description": "one line"}. Adding a model is adding a folder.
 
@@ -26,6 +27,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import validate_repo_id
 
 from vae.latent_stats import CLASS_STATS_NAME, TEST_LATENTS_NAME, load_class_statistics, load_test_latents
+from vae.mixture import MIXTURE_NAME, LatentMixture, load_mixture
 from vae.model import VAE, ModelLoadError, first_line
 from vae.report import METRICS_NAME
 from vae.validation import MNIST_SIZE, InputError
@@ -33,7 +35,7 @@ from vae.validation import MNIST_SIZE, InputError
 SIDECAR_NAME = "studio.json"
 ROLES = ("default", "map")
 MODEL_FILES = [constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE, CLASS_STATS_NAME, TEST_LATENTS_NAME,
-               METRICS_NAME, SIDECAR_NAME]
+               METRICS_NAME, MIXTURE_NAME, SIDECAR_NAME]
 """What the app downloads from a Hub repo (never the checkpoint or pictures)."""
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 NO_TWO_DIMENSIONAL_MODEL = "The latent map needs a model with 2 latent dimensions, and none is loaded."
@@ -50,6 +52,7 @@ class ModelBundle:
     class_stats: dict | None  # class_stats.json
     test_latents: dict[str, np.ndarray] | None  # posterior_mean (n, z_dim), label (n,), iwae_nll (n,)
     metrics: dict | None  # metrics.json
+    latent_mixture: LatentMixture | None = None  # latent_mixture.safetensors
     description: str = ""  # studio.json
     roles: list[str] = field(default_factory=list)  # studio.json
 
@@ -140,6 +143,7 @@ def load_bundle(source: str | Path, revision: str | None = None) -> ModelBundle:
         class_stats=_optional(folder, CLASS_STATS_NAME, lambda: _checked_class_stats(load_class_statistics(folder), model)),
         test_latents=_optional(folder, TEST_LATENTS_NAME, lambda: _checked_test_latents(load_test_latents(folder), model)),
         metrics=_optional(folder, METRICS_NAME, lambda: json.loads((folder / METRICS_NAME).read_text())),
+        latent_mixture=_optional(folder, MIXTURE_NAME, lambda: _checked_mixture(load_mixture(folder), model)),
         **(sidecar or {}),
     )
 
@@ -215,6 +219,17 @@ def _checked_class_stats(stats: dict, model: VAE) -> dict:
         if np.shape(entry["mean"]) != (model.z_dim,) or np.shape(entry["cov"]) != (model.z_dim, model.z_dim):
             raise ValueError(f"digit {digit}'s mean or covariance does not match z_dim {model.z_dim}")
     return stats
+
+
+def _checked_mixture(mixture: LatentMixture, model: VAE) -> LatentMixture:
+    """latent_mixture.safetensors if its K components have weights `(K,)` summing to 1, means `(K, z_dim)` and
+    Cholesky factors `(K, z_dim, z_dim)`."""
+    k = len(mixture.weights)
+    if mixture.means.shape != (k, model.z_dim) or mixture.scale_trils.shape != (k, model.z_dim, model.z_dim) \
+            or not abs(float(mixture.weights.sum()) - 1) < 1e-4 or bool((mixture.weights < 0).any()):
+        raise ValueError(f"expected weights (K,) summing to 1, means (K, {model.z_dim}), scale_trils (K, {model.z_dim}, "
+                         f"{model.z_dim})")
+    return mixture
 
 
 def _checked_test_latents(tensors: dict, model: VAE) -> dict[str, np.ndarray]:

@@ -32,6 +32,8 @@ DEFAULT_FRAMES, DEFAULT_GENERATED = 10, 16
 MANIFOLD_SHAPE = tuple(GRID_SCALE * side for side in pictures.tiled_shape(MANIFOLD_STEPS, MANIFOLD_STEPS))
 """(H, W) of the manifold picture shown on the latent map tab."""
 ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM = "my two drawings", "two random digits"
+FROM_PRIOR, FROM_LEARNED = "the prior N(0, I)", "the learned latent distribution"
+SAMPLE_SOURCES = [FROM_PRIOR, FROM_LEARNED]
 DIGITS = range(10)
 NO_DRAWING = "Draw or upload a digit on the Draw tab first."
 ACTIVE_KL = 0.01
@@ -131,13 +133,21 @@ def drawing_latent(registry: Registry, digit: np.ndarray | None, model: object) 
 
 
 def sample_grid(registry: Registry, rows: object = DEFAULT_GRID_ROWS, columns: object = DEFAULT_GRID_COLUMNS,
-                seed: object = 0, temperature: object = 1.0, binary: object = False, model: object = None) -> Picture:
-    """rows × columns prior samples (Bernoulli means, or binary samples), the same grid for the same seed."""
+                seed: object = 0, temperature: object = 1.0, binary: object = False, sample_from: object = FROM_PRIOR,
+                model: object = None) -> Picture:
+    """rows × columns samples (Bernoulli means, or binary samples) with z from the prior or the learned latent
+    distribution; the same grid for the same seed."""
     bundle = registry.get(model)
+    mixture = None
+    if validation.choice(sample_from, "sample_from", SAMPLE_SOURCES) == FROM_LEARNED:
+        if bundle.latent_mixture is None:
+            raise InputError(f"{bundle.name} has no learned latent distribution (fit one with fit_latents.py): "
+                             "sample from the prior")
+        mixture = bundle.latent_mixture
     grid = inference.sample_grid(
         bundle.model, validation.bounded_int(rows, "rows", 1, MAX_GRID_ROWS),
         validation.bounded_int(columns, "columns", 1, MAX_GRID_COLUMNS), _seed(seed), _temperature(temperature),
-        validation.boolean(binary, "binary"))
+        validation.boolean(binary, "binary"), mixture)
     return pictures.upscale(grid, GRID_SCALE)
 
 
