@@ -1,0 +1,70 @@
+"""Does a digit come back through the app as the digit it was? For each served model, the MNIST classifier's
+accuracy on the app's 28×28 model inputs and on their reconstructions ("identity"), over digits that are not MNIST
+(the held-out font and stroke-template digits, tuning and reporting halves, and strokes drawn through the pad when
+bench/heldout has them) beside the MNIST test set.
+
+The reconstruction is the app's: the binarised input's posterior mean, decoded to Bernoulli means.
+
+    python bench/identity.py --data-dir ../shared/data [--models vae-z32 vae-z10] [--mnist 10000]
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.digit_classifier import classify, load_classifier  # noqa: E402
+from bench.heldout.dataset import SPLITS, load_heldout_digits  # noqa: E402
+from vae.data import load_mnist  # noqa: E402
+from vae.model import VAE  # noqa: E402
+from vae.registry import load_registry  # noqa: E402
+
+
+@torch.no_grad()
+def reconstructions(model: VAE, digits: np.ndarray) -> np.ndarray:
+    """The app's reconstructions `(n, 28, 28)` of MNIST-style digits `(n, 28, 28)`: decode(mean of q(z | x > 0.5))."""
+    x = torch.from_numpy(digits.reshape(len(digits), -1) > 0.5).float()
+    mean = torch.cat([model.encode(batch)[0] for batch in x.split(2000)])
+    return torch.sigmoid(model.decode(mean)).reshape(-1, 28, 28).numpy()
+
+
+def digit_sets(data_dir: str | None, mnist_count: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Name → (MNIST-style digits `(n, 28, 28)`, labels `(n,)`): the held-out halves, then MNIST's test set."""
+    sets = {}
+    for split in SPLITS:
+        digits, labels, _ = load_heldout_digits(split)
+        sets[f"held-out {split}"] = (digits, labels)
+    if data_dir:
+        images, labels = load_mnist(data_dir, train=False, download=False)
+        sets[f"MNIST test ({mnist_count})"] = (images[:mnist_count].reshape(-1, 28, 28).numpy(),
+                                               labels[:mnist_count].numpy())
+    return sets
+
+
+def accuracy(images: np.ndarray, labels: np.ndarray, judge) -> float:
+    return 100 * float(np.mean(classify(images, judge)[0] == labels))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", help="folder holding MNIST/raw (the MNIST column is left out without it)")
+    parser.add_argument("--models", nargs="*", help="served models by name (default: all)")
+    parser.add_argument("--mnist", type=int, default=10_000, help="MNIST test digits to score")
+    args = parser.parse_args()
+    registry, judge = load_registry(), load_classifier()
+    sets = digit_sets(args.data_dir, args.mnist)
+    print("| model | digits | n | input, grey | input, binarised | reconstruction (identity) |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name in args.models or registry.names:
+        model = registry.get(name).model
+        for set_name, (digits, labels) in sets.items():
+            grey = accuracy(digits, labels, judge)
+            binary = accuracy((digits > 0.5).astype(np.float32), labels, judge)
+            identity = accuracy(reconstructions(model, digits), labels, judge)
+            print(f"| {name} | {set_name} | {len(labels)} | {grey:.1f}% | {binary:.1f}% | **{identity:.1f}%** |")
+
+
+if __name__ == "__main__":
+    main()
