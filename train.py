@@ -128,7 +128,7 @@ def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: t
     device = next(model.parameters()).device
     model.eval()
     figures, per_digit_nll = evaluate(model, test_x.to(device), iwae_k=args.iwae_k)
-    model.cpu()  # the published files and pictures are made on the CPU, as the app reads them
+    model.cpu()  # samples.png (a CPU generator), latent statistics and the published files are made on the CPU
     metrics = {
         "test": figures,
         "iwae_k": args.iwae_k,
