@@ -29,7 +29,8 @@ FIGURES = ("nelbo", "kl", "rec", "iwae_nll", "wall_time_s")
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     """This script's options, and the rest: train.py's options for every run."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)  # else train.py's --seed would be taken for --seeds
     parser.add_argument("--seeds", type=int, default=10, help="number of runs, seeded 0 .. N-1")
     parser.add_argument("--out", type=Path, default=Path("runs/replicate"), help="runs go to <out>/seed-<n>")
     parser.add_argument("--table", type=Path, default=Path("docs/replicate.md"),

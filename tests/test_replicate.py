@@ -93,3 +93,8 @@ def test_a_finished_study_trains_nothing_and_rewrites_the_same_table(train_optio
     assert replicate.main(study) == 0
     assert trained == [] and (tmp_path / "table.md").read_text() == first
     assert "± " not in first.split("mean ± sd")[1].splitlines()[0]  # one run: a mean, no sd
+
+
+def test_train_options_pass_through_untouched_even_when_they_look_like_ours():
+    args, train_options = replicate.parse_args(["--seeds", "3", "--seed", "7", "--device", "cpu"])
+    assert args.seeds == 3 and train_options == ["--seed", "7", "--device", "cpu"]
