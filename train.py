@@ -2,6 +2,8 @@
 
 Reference setup (CS236):  python train.py --data-dir ../shared/data --out runs/reference
 Shipped z=10 model:       see README.md ("Training") for the exact recipe.
+On a GPU:                 python train.py ... --device cuda   (the default, auto, takes CUDA, then MPS, then the CPU)
+Ten seeds of the reference setup and their table: replicate.py.
 """
 import argparse
 import json
@@ -17,11 +19,13 @@ from tqdm.auto import tqdm
 
 from vae.checkpoint import CHECKPOINT_NAME, load_checkpoint, load_progress, save_checkpoint
 from vae.data import DatasetNotFoundError, fixed_binarization, load_mnist, training_batches
+from vae.device import DEVICE_CHOICES, DeviceNotFoundError, device_name, pick_device
 from vae.evaluate import evaluate
 from vae.hub import PushError, push_folder
 from vae.latent_stats import class_statistics, save_class_statistics, save_test_latents
 from vae.model import VAE
 from vae.report import CURVE_NAME, SAMPLES_NAME, save_metrics, save_model_card, save_sample_grid, save_training_curve
+from vae.training import make_optimizer, make_step, set_learning_rate
 
 TRAIN_SET_SIZE = 60_000
 
@@ -40,9 +44,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (peak for cosine)")
     parser.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
                         help="cosine decays the rate to zero over the run")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                        help="where to train and evaluate: auto picks CUDA, then MPS, then the CPU")
     parser.add_argument("--bf16", action="store_true",
-                        help="bfloat16 matrix products in training steps (about 2x faster on CPUs with AVX512-BF16 "
-                             "or AMX); weights, bounds and evaluation stay float32")
+                        help="bfloat16 matrix products in training steps, on any device (about 2x faster on CPUs "
+                             "with AVX512-BF16 or AMX; off by default on GPUs too, where this small model is bound by "
+                             "kernel launches, not arithmetic); weights, bounds and evaluation stay float32")
     parser.add_argument("--seed", type=int, default=0, help="seeds data order, noise and samples.png")
     parser.add_argument("--resume", action="store_true", help=f"continue from <out>/{CHECKPOINT_NAME}")
     parser.add_argument("--checkpoint-every", type=int, default=1000, help="iterations between checkpoints")
@@ -69,8 +76,10 @@ def learning_rate(args: argparse.Namespace, iteration: int) -> float:
 
 
 def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test_x: torch.Tensor) -> dict:
-    """The optimisation loop with checkpoints; returns the progress dict (iteration, history, ...)."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    """The optimisation loop with checkpoints, on the device of the data and model (binary test_x
+    `(n, 784)`, grey train_images `(60000, 784)`); returns the progress dict (iteration, history, ...)."""
+    device = train_images.device
+    optimizer = make_optimizer(model, args.lr, device)
     checkpoint = args.out / CHECKPOINT_NAME
     progress = {"iteration": 0, "elapsed_s": 0.0, "history": [], "evaluations": [], "config": model.config}
     if args.resume and checkpoint.exists():
@@ -78,30 +87,25 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
         if saved_config != model.config:
             sys.exit(f"error: {checkpoint} was trained with {saved_config}, not {model.config}; "
                      "pass the same --z-dim/--hidden or a new --out.")
-        progress = load_checkpoint(checkpoint, model, optimizer)
+        progress = load_checkpoint(checkpoint, model, optimizer, map_location=device)
     elif checkpoint.exists():
         sys.exit(f"error: {checkpoint} exists; pass --resume to continue it, or choose another --out.")
 
     start = progress["iteration"]
+    step = make_step(model, optimizer, args.bf16, device)
     batches = training_batches(train_images, args.batch_size, args.seed, start)
     began = time.perf_counter() - progress["elapsed_s"]
-    running, summed = torch.zeros(3), 0  # training NELBO/KL/Rec summed since the last history point
+    running, summed = torch.zeros(3, device=device), 0  # training NELBO/KL/Rec summed since the last history point
     bar = tqdm(range(start, args.iterations), initial=start, total=args.iterations, desc="train", unit="it")
     for iteration in bar:
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(args, iteration)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-            nelbo, kl, rec = model.negative_elbo_bound(next(batches))
-        optimizer.zero_grad(set_to_none=True)
-        nelbo.backward()
-        optimizer.step()
-        running += torch.stack([nelbo, kl, rec]).detach()
+        set_learning_rate(optimizer, learning_rate(args, iteration))
+        running += step(next(batches))
         summed += 1
 
         done = iteration + 1
         if done % 100 == 0 or done == args.iterations:
             nelbo_avg, kl_avg, rec_avg = (running / summed).tolist()
-            running, summed = torch.zeros(3), 0
+            running, summed = torch.zeros(3, device=device), 0
             progress["history"].append({"iteration": done, "nelbo": nelbo_avg, "kl": kl_avg, "rec": rec_avg})
             bar.set_postfix(NELBO=f"{nelbo_avg:.1f}", KL=f"{kl_avg:.1f}", Rec=f"{rec_avg:.1f}")
         if done % args.eval_every == 0 or done == args.iterations:
@@ -118,17 +122,20 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
 
 
 def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: tuple, test: tuple) -> dict:
-    """Evaluate the final model on (binary images, labels) of the test set and write weights,
-    metrics, pictures, latent statistics and model card."""
+    """Evaluate the final model on (binary images, labels) of the test set on its training device, then
+    move it to the CPU and write weights, metrics, pictures, latent statistics and model card."""
     (train_images, train_labels), (test_x, test_labels) = train, test
+    device = next(model.parameters()).device
     model.eval()
-    figures, per_digit_nll = evaluate(model, test_x, iwae_k=args.iwae_k)
+    figures, per_digit_nll = evaluate(model, test_x.to(device), iwae_k=args.iwae_k)
+    model.cpu()  # samples.png (a CPU generator), latent statistics and the published files are made on the CPU
     metrics = {
         "test": figures,
         "iwae_k": args.iwae_k,
         "iterations": progress["iteration"],
         "wall_time_s": progress["elapsed_s"],
         "seed": args.seed,
+        "device": device_name(device),
         "config": model.config,
         "recipe": {"batch_size": args.batch_size, "lr": args.lr, "lr_schedule": args.lr_schedule, "bf16": args.bf16,
                    "optimizer": "Adam", "binarisation": "dynamic (train), fixed seed (test)"},
@@ -150,20 +157,21 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     try:
         if not args.push_only:
+            device = pick_device(args.device)
             train_images, train_labels = load_mnist(args.data_dir, train=True, download=not args.no_download)
             test_images, test_labels = load_mnist(args.data_dir, train=False, download=not args.no_download)
             test_x = fixed_binarization(test_images)
             args.out.mkdir(parents=True, exist_ok=True)
             torch.manual_seed(args.seed)  # initial weights, then training noise (a resume restores its RNG)
-            model = VAE(z_dim=args.z_dim, hidden_dims=args.hidden)
-            progress = train(args, model, train_images, test_x)
+            model = VAE(z_dim=args.z_dim, hidden_dims=args.hidden).to(device)  # the same start on every device
+            progress = train(args, model, train_images.to(device), test_x.to(device))
             metrics = write_outputs(args, model, progress, (train_images, train_labels), (test_x, test_labels))
             print(json.dumps(metrics["test"], indent=2))
             print(f"saved to {args.out}")
         if args.push_to_hub:
             url = push_folder(args.push_only or args.out, args.push_to_hub, private=args.private)
             print(f"pushed to {url}")
-    except (DatasetNotFoundError, PushError) as error:
+    except (DatasetNotFoundError, DeviceNotFoundError, PushError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except OSError as error:

@@ -1,4 +1,5 @@
-"""Checkpoints restore model, Adam and RNG exactly, and a failed write never damages the old one."""
+"""Checkpoints restore model, Adam and RNG exactly, a failed write never damages the old one, and a checkpoint
+moves between a compiled and a plain model, and between optimizer implementations (as between CPU and CUDA)."""
 import pytest
 import safetensors.torch
 import torch
@@ -100,4 +101,70 @@ def test_the_checkpoint_is_one_safetensors_file_without_pickle(tmp_path):
     tensors = safetensors.torch.load_file(str(tmp_path / CHECKPOINT_NAME))
     assert any(name.startswith("model.") for name in tensors)
     assert any(name.startswith("optimizer.") for name in tensors)
-    assert "rng" in tensors
+    assert "rng" in tensors and not any(name.startswith("rng.") for name in tensors)  # no device RNG on the CPU
+
+
+def model_keys(tensors: dict) -> set[str]:
+    return {name for name in tensors if name.startswith("model.")}
+
+
+def test_a_compiled_models_checkpoint_has_plain_keys_and_loads_into_a_plain_model(tmp_path):
+    model, optimizer = trained_model_and_optimizer(steps=2)
+    compiled = torch.compile(model)  # compiles on its first call, which never comes: only the wrapper is needed
+    assert all(key.startswith("_orig_mod.") for key in compiled.state_dict())
+    save_checkpoint(tmp_path / CHECKPOINT_NAME, compiled, optimizer, {"iteration": 2})
+    tensors = safetensors.torch.load_file(str(tmp_path / CHECKPOINT_NAME))
+    assert model_keys(tensors) == {f"model.{key}" for key in VAE(**CONFIG).state_dict()}
+
+    plain, plain_optimizer = trained_model_and_optimizer(steps=0, seed=1)
+    load_checkpoint(tmp_path / CHECKPOINT_NAME, plain, plain_optimizer)
+    assert_same_tensors(plain.state_dict(), model.state_dict())
+    other, other_optimizer = trained_model_and_optimizer(steps=0, seed=2)
+    load_checkpoint(tmp_path / CHECKPOINT_NAME, torch.compile(other), other_optimizer)
+    assert_same_tensors(other.state_dict(), model.state_dict())
+
+    compiled.save_pretrained(tmp_path / "published")  # model.safetensors: plain keys too
+    published = safetensors.torch.load_file(str(tmp_path / "published" / "model.safetensors"))
+    assert published.keys() == VAE(**CONFIG).state_dict().keys()
+
+
+def test_load_reads_the_tensors_onto_map_location(tmp_path, monkeypatch):
+    model, optimizer = trained_model_and_optimizer(steps=1)
+    save_checkpoint(tmp_path / CHECKPOINT_NAME, model, optimizer, {"iteration": 1})
+    asked = []
+    real_safe_open = safetensors.safe_open
+
+    def safe_open_on_cpu(path, framework, device="cpu"):  # records the device asked for; this machine has a CPU only
+        asked.append(device)
+        return real_safe_open(path, framework=framework, device="cpu")
+
+    monkeypatch.setattr(safetensors, "safe_open", safe_open_on_cpu)
+    fresh_model, fresh_optimizer = trained_model_and_optimizer(steps=0, seed=1)
+    load_checkpoint(tmp_path / CHECKPOINT_NAME, fresh_model, fresh_optimizer, map_location=torch.device("cuda", 1))
+    load_checkpoint(tmp_path / CHECKPOINT_NAME, fresh_model, fresh_optimizer)
+    assert asked == ["cuda:1", "cpu"]
+    assert_same_tensors(fresh_model.state_dict(), model.state_dict())
+
+
+def test_a_checkpoint_continues_under_another_optimizer_implementation(tmp_path):
+    """CPU training uses plain Adam with a float lr; CUDA uses fused, capturable Adam with an lr tensor that its
+    graph reads in place. Each side keeps its own implementation and kind of lr; state and hyper-parameters move."""
+    model, optimizer = trained_model_and_optimizer(steps=2)
+    save_checkpoint(tmp_path / "plain.safetensors", model, optimizer, {"iteration": 2})
+
+    fused_model, rate = VAE(**CONFIG), torch.tensor(1.0)
+    fused = torch.optim.Adam(fused_model.parameters(), lr=rate, fused=True)
+    load_checkpoint(tmp_path / "plain.safetensors", fused_model, fused)
+    group = fused.param_groups[0]
+    assert group["fused"] and isinstance(group["lr"], torch.Tensor) and group["lr"].item() == pytest.approx(3e-3)
+    assert tuple(group["betas"]) == (0.8, 0.95) and fused.state_dict()["state"][0]["step"].item() == 2
+    train_step(fused_model, fused)
+
+    save_checkpoint(tmp_path / "fused.safetensors", fused_model, fused, {"iteration": 3})
+    back_model, back = trained_model_and_optimizer(steps=0, seed=1)
+    load_checkpoint(tmp_path / "fused.safetensors", back_model, back)
+    group = back.param_groups[0]
+    assert not group["fused"] and isinstance(group["lr"], float) and group["lr"] == pytest.approx(3e-3)
+    assert back.state_dict()["state"][0]["step"].item() == 3
+    assert_same_tensors(back_model.state_dict(), fused_model.state_dict())
+    train_step(back_model, back)

@@ -22,7 +22,7 @@ from vae.limits import DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS
 
 ROOT = Path(__file__).resolve().parents[1]
 N_TRAIN, N_TEST, ITERATIONS, EVAL_EVERY = 200, 100, 30, 10
-TINY_RUN = ["--z-dim", "2", "--hidden", "32", "--batch-size", "50", "--iwae-k", "5",
+TINY_RUN = ["--device", "cpu", "--z-dim", "2", "--hidden", "32", "--batch-size", "50", "--iwae-k", "5",
             "--eval-every", str(EVAL_EVERY), "--checkpoint-every", str(EVAL_EVERY), "--no-download"]
 
 
@@ -67,6 +67,7 @@ def test_metrics_hold_test_figures_and_provenance(finished_run):
     assert all(0 < value < 784 for value in metrics["test"].values())  # finite nats, below 1 nat per pixel
     assert metrics["test"]["nelbo"] == pytest.approx(metrics["test"]["kl"] + metrics["test"]["rec"])
     assert metrics["iterations"] == ITERATIONS and metrics["iwae_k"] == 5 and metrics["seed"] == 0
+    assert metrics["device"] == "cpu"
     assert metrics["wall_time_s"] > 0
     assert metrics["versions"]["torch"] == torch.__version__
     assert metrics["config"] == {"z_dim": 2, "hidden_dims": [32], "x_dim": 784}
@@ -184,7 +185,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_help_lists_the_publishing_resuming_and_data_options():
     result = run_cli("--help")
     assert result.returncode == 0
-    for option in ("--push-to-hub", "--push-only", "--resume", "--data-dir", "--no-download"):
+    for option in ("--push-to-hub", "--push-only", "--resume", "--data-dir", "--no-download", "--device"):
         assert option in result.stdout
 
 

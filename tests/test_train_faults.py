@@ -35,8 +35,9 @@ EXTRA_ITERATIONS = 12
 LONG_RUN = 1_000_000
 """Iterations of the run that gets killed: far more than it can reach before the kill."""
 KILL_TIMEOUT_S = 90
-TINY_RUN = ["--z-dim", "2", "--hidden", "32", "--batch-size", "50", "--iwae-k", "5", "--threads", "1",
-            "--eval-every", str(CHECKPOINT_EVERY), "--checkpoint-every", str(CHECKPOINT_EVERY), "--no-download"]
+TINY_RUN = ["--device", "cpu", "--z-dim", "2", "--hidden", "32", "--batch-size", "50", "--iwae-k", "5",
+            "--threads", "1", "--eval-every", str(CHECKPOINT_EVERY), "--checkpoint-every", str(CHECKPOINT_EVERY),
+            "--no-download"]
 NO_SPACE = os.strerror(errno.ENOSPC)
 
 

@@ -42,15 +42,16 @@ def fixed_binarization(images: torch.Tensor) -> torch.Tensor:
 def training_batches(images: torch.Tensor, batch_size: int, seed: int, start: int = 0) -> Iterator[torch.Tensor]:
     """Endless freshly binarised, shuffled batches `(batch_size, 784)` from batch number `start` on.
 
-    Each epoch is shuffled and binarised in one go from a generator seeded by (seed, epoch), so
-    batch i depends only on (seed, i): a resumed run sees exactly the data it would have seen.
-    The last partial batch of each epoch is dropped.
+    Each epoch is shuffled and binarised in one go, on the images' device, from a generator of that
+    device seeded by (seed, epoch), so batch i depends only on (seed, i, device): a resumed run sees
+    exactly the data it would have seen. The last partial batch of each epoch is dropped.
     """
     per_epoch = len(images) // batch_size
     epoch, skip = divmod(start, per_epoch)
     while True:
-        generator = torch.Generator().manual_seed(seed * 1_000_000 + epoch)
-        epoch_images = binarize(images[torch.randperm(len(images), generator=generator)], generator)
+        generator = torch.Generator(images.device).manual_seed(seed * 1_000_000 + epoch)
+        order = torch.randperm(len(images), generator=generator, device=images.device)
+        epoch_images = binarize(images[order], generator)
         for index in range(skip, per_epoch):
             yield epoch_images[index * batch_size:(index + 1) * batch_size]
         epoch, skip = epoch + 1, 0
