@@ -22,7 +22,8 @@ from vae.data import DatasetNotFoundError, fixed_binarization, load_mnist, train
 from vae.device import DEVICE_CHOICES, DeviceNotFoundError, device_name, pick_device
 from vae.evaluate import evaluate
 from vae.hub import PushError, push_folder
-from vae.latent_stats import class_statistics, save_class_statistics, save_test_latents
+from vae.latent_stats import class_statistics, order_by_kl, posterior_means, save_class_statistics, save_test_latents
+from vae.mixture import fit_mixture, save_mixture
 from vae.model import VAE
 from vae.report import CURVE_NAME, SAMPLES_NAME, save_metrics, save_model_card, save_sample_grid, save_training_curve
 from vae.training import make_optimizer, make_step, set_learning_rate
@@ -122,13 +123,17 @@ def train(args: argparse.Namespace, model: VAE, train_images: torch.Tensor, test
 
 
 def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: tuple, test: tuple) -> dict:
-    """Evaluate the final model on (binary images, labels) of the test set on its training device, then
-    move it to the CPU and write weights, metrics, pictures, latent statistics and model card."""
+    """Evaluate the final model on (binary images, labels) of the test set on its training device, then move it to
+    the CPU, number its latent dimensions by KL, and write weights, metrics, pictures, latent statistics, the learned
+    latent distribution and model card."""
     (train_images, train_labels), (test_x, test_labels) = train, test
     device = next(model.parameters()).device
     model.eval()
+    kl_per_dimension = order_by_kl(model, test_x.to(device))  # an exact renumbering: z1 carries the most
     figures, per_digit_nll = evaluate(model, test_x.to(device), iwae_k=args.iwae_k)
+    figures["kl_per_dimension"] = kl_per_dimension
     model.cpu()  # samples.png (a CPU generator), latent statistics and the published files are made on the CPU
+    train_means = posterior_means(model, fixed_binarization(train_images))
     metrics = {
         "test": figures,
         "iwae_k": args.iwae_k,
@@ -145,8 +150,9 @@ def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: t
     save_metrics(metrics, args.out)
     save_sample_grid(model, args.out / SAMPLES_NAME, args.seed)
     save_training_curve(progress["history"], progress["evaluations"], args.out / CURVE_NAME)
-    save_class_statistics(class_statistics(model, fixed_binarization(train_images), train_labels), args.out)
+    save_class_statistics(class_statistics(train_means, train_labels), args.out)
     save_test_latents(model, test_x, test_labels, per_digit_nll, args.out)
+    save_mixture(fit_mixture(train_means.numpy(), train_labels.numpy(), args.seed), args.out)
     save_model_card(args.out, metrics, args.push_to_hub)
     return metrics
 

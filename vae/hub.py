@@ -5,11 +5,12 @@ from huggingface_hub import HfApi, constants, get_token
 
 from vae.checkpoint import CHECKPOINT_NAME
 from vae.latent_stats import CLASS_STATS_NAME, TEST_LATENTS_NAME
+from vae.mixture import MIXTURE_NAME
 from vae.registry import SIDECAR_NAME
 from vae.report import CURVE_NAME, METRICS_NAME, SAMPLES_NAME
 
 PUBLISHED_FILES = [constants.CONFIG_NAME, constants.SAFETENSORS_SINGLE_FILE, METRICS_NAME, CLASS_STATS_NAME,
-                   TEST_LATENTS_NAME, SAMPLES_NAME, CURVE_NAME, constants.REPOCARD_NAME]
+                   TEST_LATENTS_NAME, MIXTURE_NAME, SAMPLES_NAME, CURVE_NAME, constants.REPOCARD_NAME]
 """What a finished training folder holds and the Hub repo receives."""
 OPTIONAL_FILES = [SIDECAR_NAME]
 """Uploaded too when the folder has them."""

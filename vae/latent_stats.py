@@ -27,11 +27,11 @@ def posterior_means(model: VAE, x: torch.Tensor, batch_size: int = 2000) -> torc
 def kl_per_dimension(model: VAE, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Mean KL(q(z_i|x) ‖ p(z_i)) of each latent dimension `(z_dim,)` over x `(n, 784)`, in nats: how much
     information each dimension carries (near 0: the decoder ignores it)."""
-    total = torch.zeros(model.z_dim, dtype=torch.float64)
+    total = torch.zeros(model.z_dim, dtype=torch.float64, device=x.device)
     for batch in x.split(batch_size):
         mean, var = model.encode(batch)
         total += kl_normal_per_dimension(mean, var, model.prior_mean, model.prior_var).sum(0).double()
-    return (total / len(x)).float()
+    return (total / len(x)).float().cpu()
 
 
 def order_by_kl(model: VAE, x: torch.Tensor) -> list[float]:
@@ -43,14 +43,15 @@ def order_by_kl(model: VAE, x: torch.Tensor) -> list[float]:
     return kl[order].tolist()
 
 
-def class_statistics(model: VAE, x: torch.Tensor, labels: torch.Tensor) -> dict:
-    """Mean `(z_dim,)` and covariance `(z_dim, z_dim)` of the posterior means of each digit in x `(n, 784)`."""
-    means = posterior_means(model, x).double()
+def class_statistics(means: torch.Tensor, labels: torch.Tensor) -> dict:
+    """Mean `(z_dim,)` and covariance `(z_dim, z_dim)` of the posterior means `(n, z_dim)` of each digit."""
+    means = means.double()
+    z_dim = means.shape[1]
     stats = {}
     for digit in labels.unique().tolist():
         z = means[labels == digit]
-        stats[str(digit)] = {"count": len(z), "mean": z.mean(0).tolist(), "cov": torch.cov(z.T).reshape(model.z_dim, model.z_dim).tolist()}
-    return {"z_dim": model.z_dim, "classes": stats}
+        stats[str(digit)] = {"count": len(z), "mean": z.mean(0).tolist(), "cov": torch.cov(z.T).reshape(z_dim, z_dim).tolist()}
+    return {"z_dim": z_dim, "classes": stats}
 
 
 def save_class_statistics(stats: dict, folder: Path) -> None:

@@ -164,7 +164,7 @@ class VAE(
         if sorted(order) != list(range(self.z_dim)):
             raise ValueError(f"order must be a permutation of range({self.z_dim}), got {order}")
         head, first = self.encoder[-1], self.decoder[0]  # emits (mean, raw variance); reads z
-        rows = torch.tensor([*order, *(self.z_dim + i for i in order)])
+        rows = torch.tensor([*order, *(self.z_dim + i for i in order)], device=head.weight.device)
         head.weight.copy_(head.weight[rows])
         head.bias.copy_(head.bias[rows])
         first.weight.copy_(first.weight[:, order])

@@ -90,7 +90,7 @@ z ∈ R^{config['z_dim']}, MLP encoder/decoder with hidden widths {config['hidde
 
 Trained for {metrics['iterations']} iterations (batch {metrics['recipe']['batch_size']}, Adam lr
 {metrics['recipe']['lr']}, {metrics['recipe']['lr_schedule']} schedule), seed {metrics['seed']},
-{metrics['wall_time_s'] / 60:.1f} minutes on CPU.
+{metrics['wall_time_s'] / 60:.1f} minutes on {metrics.get('device', 'cpu')}.
 
 ![200 samples]({SAMPLES_NAME})
 
