@@ -39,8 +39,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def run_argv(train_options: list[str], out: Path, seed: int) -> list[str]:
-    """train.py's arguments for one seed's run: resumable, so a rerun continues a killed one."""
-    return [*train_options, "--out", str(out / f"seed-{seed}"), "--seed", str(seed), "--resume"]
+    """train.py's arguments for one seed's run: resumable, so a rerun continues a killed one; no learned latent
+    distribution (the table needs none)."""
+    return [*train_options, "--out", str(out / f"seed-{seed}"), "--seed", str(seed), "--resume", "--no-latent-mixture"]
 
 
 def finished_metrics(argv: list[str]) -> dict | None:

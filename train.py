@@ -56,6 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint-every", type=int, default=1000, help="iterations between checkpoints")
     parser.add_argument("--eval-every", type=int, default=1000, help="iterations between test-NELBO points")
     parser.add_argument("--iwae-k", type=int, default=1000, help="importance samples of the final NLL estimate")
+    parser.add_argument("--latent-mixture", action=argparse.BooleanOptionalAction, default=True,
+                        help="fit the learned latent distribution the app samples from (minutes for wide latents)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--push-to-hub", metavar="REPO_ID", help="upload the finished folder to this Hub repo")
     parser.add_argument("--private", action="store_true", help="create the Hub repo as private")
@@ -152,7 +154,8 @@ def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: t
     save_training_curve(progress["history"], progress["evaluations"], args.out / CURVE_NAME)
     save_class_statistics(class_statistics(train_means, train_labels), args.out)
     save_test_latents(model, test_x, test_labels, per_digit_nll, args.out)
-    save_mixture(fit_mixture(train_means.numpy(), train_labels.numpy(), args.seed), args.out)
+    if args.latent_mixture:
+        save_mixture(fit_mixture(train_means.numpy(), train_labels.numpy(), args.seed), args.out)
     save_model_card(args.out, metrics, args.push_to_hub)
     return metrics
 

@@ -25,11 +25,13 @@ WARMUP = 5
 IDLE_S = 2.0
 """Quiet time before reading the idle memory."""
 TARGETS = {"cold start to first answer (s)": 8.0, "slider → image, median (ms)": 25.0, "idle RSS (MB)": 700.0}
+MODEL = "vae-z32"
+"""The app's default model, which every call names."""
 
 
 def decode_body(rng: np.random.Generator) -> str:
     """A decode request for a random z within the sliders' range (a fresh picture each time, as when dragging)."""
-    return json.dumps({"data": [*rng.uniform(-2, 2, latent_slider_count()).round(2).tolist(), "vae-z10"]})
+    return json.dumps({"data": [*rng.uniform(-2, 2, latent_slider_count()).round(2).tolist(), MODEL]})
 
 
 def seven_png(folder: Path) -> Path:
@@ -94,7 +96,7 @@ def main() -> None:
                 answered_ms(http, "decode", decode_body(rng))
             decode_ms = median_and_p90([answered_ms(http, "decode", decode_body(rng)) for _ in range(args.repeats)])
             with tempfile.TemporaryDirectory() as folder:
-                body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), "vae-z10"]})
+                body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL]})
             reconstruct_ms = median_and_p90([answered_ms(http, "reconstruct", body) for _ in range(args.repeats // 4)])
             busy_mb = resident_mb(process.pid)
     finally:

@@ -33,7 +33,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_app import decode_body, resident_mb, seven_png, upload_composite  # noqa: E402
+from bench.bench_app import MODEL, decode_body, resident_mb, seven_png, upload_composite  # noqa: E402
 from tests.app_server import call, queue_event, start_app, stop, wait_until_answering  # noqa: E402
 from vae.studio import FROM_PRIOR  # noqa: E402
 
@@ -46,7 +46,6 @@ RUN_TIMEOUT_S = 540
 BURST_S = 2.0
 """The opening burst, when every client sends its first call at the same moment, is also reported apart."""
 RSS_POLL_S = 0.05
-MODEL = "vae-z10"
 PROTOCOL_DESCRIPTIONS = {"session": "one session per client: queue/join + queue/data, as a browser tab",
                          "call": "a new session per call: /gradio_api/call/<api_name>"}
 """Each --protocol as the printout names it."""

@@ -80,7 +80,7 @@ def test_unreachable_hub_model_is_reported_and_bundled_models_served(app_url):
     config = httpx.get(f"{app_url}config", timeout=30).json()
     props = [component.get("props", {}) for component in config["components"]]
     (dropdown,) = [p for p in props if p.get("label") == "model"]
-    assert [value for _, value in dropdown["choices"]] == ["vae-z10", "vae-z2"]
+    assert [value for _, value in dropdown["choices"]] == ["vae-z32", "vae-z10", "vae-z2"]
     (banner,) = [p for p in props if UNREACHABLE_REPO in str(p.get("value"))]
     assert banner["visible"] and "bundled" in banner["value"]
 
@@ -98,7 +98,7 @@ def test_reconstruct_returns_model_input_reconstruction_samples_chart_and_scores
     assert seen.shape == rebuilt.shape == (224, 224)
     assert np.corrcoef(seen.ravel(), rebuilt.ravel())[0, 1] > 0.5  # the reconstruction looks like the input
     assert pixels(samples).shape[1] > 4 * pixels(samples).shape[0]  # a strip of posterior samples
-    assert chart.startswith("<svg") and chart.count('class="bar"') == 10  # one bar per latent dimension
+    assert chart.startswith("<svg") and chart.count('class="bar"') == 32  # one bar per latent dimension
     for score in ("In latent space your drawing sits among the", "Negative ELBO", "KL", "Reconstruction", "IWAE-100"):
         assert score in scores
 
@@ -160,12 +160,12 @@ def test_decode_ignores_sliders_beyond_the_models_dimensions(client):
 def test_out_of_range_and_nan_latents_are_refused(client, app_url):
     assert_refused(client, f"latent value 1 is 50; values must lie between -{MAX_LATENT_ABS:g} and {MAX_LATENT_ABS:g}",
                    z1=50.0, api_name="/decode")
-    assert_refused(client, "latent values must be a list of 10 numbers", z2="two", api_name="/decode")
+    assert_refused(client, "latent values must be a list of 32 numbers", z2="two", api_name="/decode")
     for bad, sentence in ((math.nan, "latent value 3 is NaN"), (math.inf, "latent value 3 is inf")):
         values = [0.0] * latent_slider_count()
         values[2] = bad
         with httpx.Client(base_url=app_url, timeout=60) as http:
-            event, data = call(http, "decode", json.dumps({"data": [*values, "vae-z10"]}))
+            event, data = call(http, "decode", json.dumps({"data": [*values, "vae-z32"]}))
         assert event == "error" and sentence in data["error"]
     assert pixels(client.predict(api_name="/decode")).shape == (224, 224)
 
@@ -183,7 +183,7 @@ def test_malformed_api_calls_are_answered_with_what_is_wrong(app_url, api_name, 
 
 
 def test_unknown_model_is_refused(client):
-    assert_refused(client, "There is no model called 'no-such-model': choose one of vae-z10, vae-z2.",
+    assert_refused(client, "There is no model called 'no-such-model': choose one of vae-z32, vae-z10, vae-z2.",
                    model="no-such-model", api_name="/decode")
     assert_refused(client, "not in the list of choices", model="no-such-model", api_name="/sample_grid")
 

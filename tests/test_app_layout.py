@@ -36,12 +36,12 @@ def dropdown_choices(demo: gr.Blocks) -> list[str]:
 
 def test_a_copied_model_folder_appears_in_the_model_menu(tmp_path):
     weights = tmp_path / "weights"
-    for name in ("vae-z10", "vae-z2"):
-        shutil.copytree(WEIGHTS_DIR / name, weights / name)
+    shipped = load_registry(WEIGHTS_DIR, {}).names
+    shutil.copytree(WEIGHTS_DIR, weights)
     shutil.copytree(WEIGHTS_DIR / "vae-z10", weights / "vae-other")
     (weights / "vae-other" / "studio.json").unlink()  # a folder without a sidecar: served under its name, no role
     demo = app.build_demo(load_registry(weights, {}))
-    assert dropdown_choices(demo) == ["vae-z10", "vae-other", "vae-z2"]
+    assert dropdown_choices(demo) == [shipped[0], "vae-other", *shipped[1:]]
 
 
 def test_the_sliders_follow_the_largest_served_model():

@@ -273,4 +273,4 @@ def test_the_shipped_weights_are_complete_and_consistent(folder):
 
 def test_the_shipped_roles():
     registry = load_registry(WEIGHTS_DIR, {})
-    assert registry.default.name == "vae-z10" and registry.map_name == "vae-z2"
+    assert registry.names == ["vae-z32", "vae-z10", "vae-z2"] and registry.map_name == "vae-z2"

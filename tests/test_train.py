@@ -202,3 +202,9 @@ def test_missing_data_prints_one_error_line_and_exits_non_zero(tmp_path):
     assert str(tmp_path.resolve() / "MNIST" / "raw") in lines[0] and "--data-dir" in lines[0]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_learned_latent_distribution_can_be_left_out(data_dir, tmp_path):
+    run_train(data_dir, tmp_path / "run", 20, "--no-latent-mixture")
+    assert (tmp_path / "run" / "model.safetensors").is_file()
+    assert not (tmp_path / "run" / "latent_mixture.safetensors").exists()
