@@ -149,7 +149,8 @@ def data_urls(folder: Path) -> st.SearchStrategy:
     def data_url(path: str) -> str:
         return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
     existing = image_files(folder).filter(lambda path: Path(path).exists())
-    junk = st.tuples(st.sampled_from(["data:image/png;base64,", "data:image/jpeg;base64,", "data:", ""]), st.text(max_size=8))
+    prefixes = st.sampled_from(["data:image/png;base64,", "data:image/jpeg;base64,", "data:", ""])
+    junk = st.tuples(prefixes, st.text(max_size=8))
     return either(existing.map(data_url), junk.map("".join))
 
 

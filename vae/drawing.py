@@ -28,8 +28,9 @@ INK_THRESHOLD = 0.1
 MIN_CONTRAST = 0.05
 """A picture whose grey levels span less than this (of full scale) is blank paper."""
 STROKE_WIDTH = 2.8
-"""Strokes are redrawn this wide (pixels of the 28×28 digit). Measured as MNIST's are measured (2·area/perimeter of the
-ink above INK_THRESHOLD) they come out at 2.5–2.9; MNIST's test digits: median 2.64, 10th–90th percentile 2.08–3.47."""
+"""Strokes are redrawn this wide (pixels of the 28×28 digit). Measured as MNIST's are measured (2·area/perimeter
+of the ink above INK_THRESHOLD) they come out at 2.5–2.9; MNIST's test digits: median 2.64, 10th–90th percentile
+2.08–3.47."""
 WORK_SIZE = 4 * MNIST_BOX
 """The crop is scaled to this longer side (max-pooled first when larger, so that a thin stroke cannot average away)
 to find its centre lines, which are redrawn there and anti-aliased down into the 20×20 box."""
@@ -155,7 +156,8 @@ def preprocess_upload(image: "Image.Image | np.ndarray | str | Path") -> np.ndar
 
 
 def _canvas_ink(source: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
-    """A canvas (the pad's, a Sketchpad composite or layer) → ink `(H, W)`: its alpha when any of it is transparent, else 1 − luminance."""
+    """A canvas (the pad's, a Sketchpad composite or layer) → ink `(H, W)`: its alpha when any of it is transparent,
+    else 1 − luminance."""
     grey, alpha = _unit_channels(source)
     if alpha is not None and alpha.min() < 1:
         return alpha
