@@ -34,6 +34,8 @@ DIGITS = {
     "3": [(-0.5, -0.8), (0.4, -0.7), (-0.1, -0.05), (0.5, 0.4), (-0.5, 0.85)],
 }
 """Digits as one stroke each, in the units of tests.browser.pad_point."""
+STARTED = "() => ['grid', 'decoded', 'manifold', 'map-plot'].every(id => document.querySelector(`#${id} img`))"
+"""The pictures the page asks for as it loads have arrived: the drawings do not wait behind them."""
 TIMER = """(padId) => {
   const pad = document.querySelector(`#${padId}`), shown = document.querySelector('#reconstruction');
   const timer = window.padTimer = {up: null, before: null, shown: null, request: null};
@@ -81,7 +83,7 @@ def timed_drawings(url: str, count: int, select_brush: bool) -> tuple[list[float
         page.set_default_timeout(WAIT_MS)
         page.goto(url)
         page.locator("#sketch canvas").first.wait_for()
-        page.wait_for_load_state("networkidle")
+        page.wait_for_function(STARTED)
         page.evaluate(TIMER, "sketch")
         for index in range(WARMUP + count):
             clear(page, "sketch", select_brush)

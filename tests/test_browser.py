@@ -77,8 +77,9 @@ def clear(page, pad_id: str) -> None:
     page.locator(f"#{pad_id}").get_by_role("button", name="Clear").click()
 
 
-def hint_shown(page, pad_id: str) -> bool:
-    return page.locator(f"#{pad_id}").get_by_text(PAD_HINT).is_visible()
+def expect_hint(page, pad_id: str, shown: bool = True) -> None:
+    """Wait until pad #pad_id shows its hint (or, with shown=False, until it hides it)."""
+    page.locator(f"#{pad_id}").get_by_text(PAD_HINT).wait_for(state="visible" if shown else "hidden")
 
 
 def open_tab(page, name: str) -> None:
@@ -93,14 +94,14 @@ def screenshot(page, name: str) -> None:
 
 
 def test_drawing_is_reconstructed_when_the_pen_lifts(page):
-    assert hint_shown(page, "sketch")
+    expect_hint(page, "sketch")
     draw(page, "sketch", TWO)  # on the page as it loads: no tool to choose
     wait_for_new_image(page, "reconstruction", None)
     wait_for_new_image(page, "model-input", None)
     page.wait_for_function("() => document.querySelector('#scores').innerText.includes('test digits')")
     assert "Negative ELBO" in page.locator("#scores").inner_text()
     page.locator("#posterior-plot svg .bar").first.wait_for()
-    assert not hint_shown(page, "sketch")
+    expect_hint(page, "sketch", shown=False)
     screenshot(page, "draw")
 
 
@@ -111,7 +112,7 @@ def test_clear_empties_the_outputs_and_the_pad_draws_again(page):
         wait_until_empty(page, elem_id)
     assert page.locator("#scores").inner_text() == SCORES_HINT
     assert page.locator("#posterior-plot svg").count() == 0
-    assert hint_shown(page, "sketch")
+    expect_hint(page, "sketch")
     draw(page, "sketch", SEVEN)
     assert wait_for_new_image(page, "reconstruction", None) != drawn
     wait_for_new_image(page, "model-input", None)
@@ -125,7 +126,7 @@ def test_undo_takes_back_a_stroke(page):
     assert wait_for_new_image(page, "model-input", crossed) == seven  # the same picture: cached under the same name
     page.locator("#sketch").get_by_role("button", name="Undo").click()
     wait_until_empty(page, "model-input")
-    assert hint_shown(page, "sketch")
+    expect_hint(page, "sketch")
 
 
 def test_a_click_is_refused_and_a_finger_draws(page):
@@ -196,7 +197,8 @@ def test_latent_map_shows_the_drawing_and_moves_on_click(page):
 
 def test_interpolation_between_two_drawings(page):
     open_tab(page, "Interpolate")
-    assert hint_shown(page, "start-sketch") and hint_shown(page, "end-sketch")
+    expect_hint(page, "start-sketch")
+    expect_hint(page, "end-sketch")
     draw(page, "start-sketch", TWO)
     draw(page, "end-sketch", ONE)
     page.get_by_role("button", name="Interpolate", exact=True).click()
@@ -204,7 +206,8 @@ def test_interpolation_between_two_drawings(page):
     screenshot(page, "interpolate")
     clear(page, "start-sketch")
     wait_until_empty(page, "strip")
-    assert hint_shown(page, "start-sketch") and not hint_shown(page, "end-sketch")
+    expect_hint(page, "start-sketch")
+    expect_hint(page, "end-sketch", shown=False)
     draw(page, "start-sketch", SEVEN)
     page.get_by_role("button", name="Interpolate", exact=True).click()
     assert wait_for_new_image(page, "strip", None) != two_to_one

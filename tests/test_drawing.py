@@ -138,6 +138,7 @@ def test_files_outside_the_upload_folder_are_never_read(tmp_path, folder):
 @pytest.mark.parametrize("value, message", [
     ("data:image/jpeg;base64,AAAA", "must start with 'data:image/png;base64,'"),
     ("data:image/png;base64,not base64!", "not valid base64"),
+    ("data:image/png;base64,\x80", "not valid base64"),
     ("data:image/png;base64," + base64.b64encode(b"GIF89a, not a PNG").decode(), "data URL is not an image"),
     ("seven.png", "Expected the drawing as a PNG data URL"),
     (42, "Expected the drawing as a PNG data URL"),
@@ -182,11 +183,13 @@ def test_a_single_dot_is_refused():
         preprocess_drawing(sketch(canvas))
 
 
-@pytest.mark.parametrize("strokes", [[[(140, 140)]], [[(40, 240)]], [[(140, 140), (150, 150)]]],
-                         ids=["a click", "a click in a corner", "a dab"])
-def test_what_a_click_or_a_dab_paints_on_the_pad_is_refused(strokes):
+@pytest.mark.parametrize("strokes, pen", [([[(140, 140)]], PEN_WIDTH), ([[(40, 240)]], PEN_WIDTH),
+                                         ([[(140, 140), (150, 150)]], PEN_WIDTH), ([[(140, 140)]], 44),
+                                         ([[(140, 130), (140, 152)]], 3)],
+                         ids=["a click", "a click in a corner", "a dab", "a click with a 44 px pen", "a speck"])
+def test_what_a_click_a_dab_or_a_speck_paints_is_refused(strokes, pen):
     with pytest.raises(InputError, match="too small"):
-        preprocess_drawing(pad_drawing(strokes))
+        preprocess_drawing(pad_drawing(strokes, pen))
 
 
 @pytest.mark.parametrize("name, strokes, pen", [

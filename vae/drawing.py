@@ -16,7 +16,9 @@ import numpy as np
 from PIL import Image
 
 from vae import validation
-from vae.limits import MAX_INK_FRACTION, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, MIN_EXTENT_IN_STROKES
+from vae.limits import (
+    MAX_INK_FRACTION, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, MIN_EXTENT_IN_STROKES, MIN_INK_EXTENT,
+)
 from vae.strokes import redraw, skeleton, thickest_width
 from vae.validation import MNIST_SIZE, InputError
 
@@ -83,7 +85,7 @@ def data_url_image(url: str) -> Image.Image:
         raise InputError(f"The drawing's data URL holds more than the {MAX_UPLOAD_BYTES:,} bytes allowed.")
     try:
         png = base64.b64decode(url[len(DATA_URL_PREFIX):], validate=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: characters beyond ASCII
         raise InputError("The drawing's data URL is not valid base64: send canvas.toDataURL('image/png').") from None
     return _open(io.BytesIO(png), "The drawing's data URL")
 
@@ -132,15 +134,16 @@ def image_to_ink(image: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
 def center_like_mnist(ink: np.ndarray) -> np.ndarray:
     """Ink `(H, W)` → MNIST-style digit `(28, 28)` float32 in [0, 1]: cropped, strokes redrawn STROKE_WIDTH wide,
     fit into 20×20, centred by mass. Ink that spans less than MIN_EXTENT_IN_STROKES of its own stroke width (a dot,
-    a click on the pad: one disc of the pen's width) is refused."""
+    a click on the pad: one disc of the pen's width) or less than MIN_INK_EXTENT of the picture (a speck) is refused."""
     ink = validation.ink(ink)
     mask = ink > INK_THRESHOLD
     if not mask.any():
         raise InputError(BLANK)
     if mask.mean() > MAX_INK_FRACTION:
         raise InputError(FULL)
-    strokes = _to_work_size(np.where(mask, ink, 0)[_bounding_box(mask)]) > INK_THRESHOLD
-    if WORK_SIZE < MIN_EXTENT_IN_STROKES * thickest_width(strokes):
+    crop = np.where(mask, ink, 0)[_bounding_box(mask)]
+    strokes = _to_work_size(crop) > INK_THRESHOLD
+    if WORK_SIZE < MIN_EXTENT_IN_STROKES * thickest_width(strokes) or max(crop.shape) < MIN_INK_EXTENT * max(ink.shape):
         raise InputError(DOT)
     return _place_by_centre_of_mass(_fit_box(_redrawn(skeleton(strokes))))
 
