@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.app_server import running_app  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, draw  # noqa: E402
 
-WARMUP = 2
+WARMUP = 3
+"""Drawings not timed: the first waits behind the pictures the page asks for as it loads."""
 JITTER = 0.04
 """Standard deviation of the noise added to each point of a stroke (units of tests.browser.pad_point)."""
 DIGITS = {
@@ -34,14 +35,12 @@ DIGITS = {
     "3": [(-0.5, -0.8), (0.4, -0.7), (-0.1, -0.05), (0.5, 0.4), (-0.5, 0.85)],
 }
 """Digits as one stroke each, in the units of tests.browser.pad_point."""
-STARTED = "() => ['grid', 'decoded', 'manifold', 'map-plot'].every(id => document.querySelector(`#${id} img`))"
-"""The pictures the page asks for as it loads have arrived: the drawings do not wait behind them."""
 TIMER = """(padId) => {
   const pad = document.querySelector(`#${padId}`), shown = document.querySelector('#reconstruction');
   const timer = window.padTimer = {up: null, before: null, shown: null, request: null};
   const source = () => shown.querySelector('img')?.src ?? null;
   document.addEventListener('pointerup', (event) => {
-    if (event.target.tagName !== 'CANVAS' || !pad.contains(event.target)) return;
+    if (!pad.contains(event.target) || event.target.closest('button')) return;  // a stroke, not a tool
     Object.assign(timer, {up: performance.now(), before: source(), shown: null, request: null});
   }, true);
   new MutationObserver(() => {
@@ -83,7 +82,6 @@ def timed_drawings(url: str, count: int, select_brush: bool) -> tuple[list[float
         page.set_default_timeout(WAIT_MS)
         page.goto(url)
         page.locator("#sketch canvas").first.wait_for()
-        page.wait_for_function(STARTED)
         page.evaluate(TIMER, "sketch")
         for index in range(WARMUP + count):
             clear(page, "sketch", select_brush)
