@@ -1,5 +1,5 @@
 """The app in a real browser (playwright + Debian's chromium), used as a newcomer uses it: draw on the pads without
-choosing any tool (mouse and touch), clear and draw again, upload, drag a slider, visit every tab.
+choosing any tool (mouse, finger, stylus), clear and draw again, upload, drag a slider, visit every tab.
 
 Each tab's screenshot is saved to screenshots-tmp/ (git-ignored), or, with UPDATE_SCREENSHOTS=1, to
 docs/screenshots/ (the README's pictures).
@@ -72,6 +72,18 @@ def touch_draw(page, pad_id: str, stroke: list[tuple[float, float]]) -> None:
     touch.detach()
 
 
+def pen_draw(page, pad_id: str, stroke: list[tuple[float, float]]) -> None:
+    """One stylus stroke through the points on pad #pad_id (CDP mouse events of pointer type pen)."""
+    pen = page.context.new_cdp_session(page)
+    points = [pad_point(page, pad_id, x, y) for x, y in stroke]
+    events = [("mousePressed", points[0], 1), *[("mouseMoved", point, 1) for point in points[1:]],
+              ("mouseReleased", points[-1], 0)]
+    for kind, (x, y), buttons in events:
+        pen.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left", "buttons": buttons,
+                                              "clickCount": 1, "pointerType": "pen"})
+    pen.detach()
+
+
 def clear(page, pad_id: str) -> None:
     """Press the Clear button of pad #pad_id."""
     page.locator(f"#{pad_id}").get_by_role("button", name="Clear").click()
@@ -129,13 +141,17 @@ def test_undo_takes_back_a_stroke(page):
     expect_hint(page, "sketch")
 
 
-def test_a_click_is_refused_and_a_finger_draws(page):
+def test_a_click_is_refused_and_a_finger_or_a_stylus_draws(page):
     page.mouse.click(*pad_point(page, "sketch", 0, 0))
     page.wait_for_function("() => document.querySelector('#scores').innerText.includes('too small to be a digit')")
     clear(page, "sketch")
     touch_draw(page, "sketch", [(0.05 * step - 0.1, 0.2 * step - 0.9) for step in range(10)])  # a 1, by finger
-    wait_for_new_image(page, "reconstruction", None)
+    by_finger = wait_for_new_image(page, "reconstruction", None)
     page.wait_for_function("() => document.querySelector('#scores').innerText.includes('Negative ELBO')")
+    clear(page, "sketch")
+    wait_until_empty(page, "reconstruction")
+    pen_draw(page, "sketch", SEVEN)
+    assert wait_for_new_image(page, "reconstruction", None) != by_finger
 
 
 def test_uploaded_photo_is_reconstructed(page, tmp_path):
