@@ -17,6 +17,7 @@ import torch
 from PIL import Image
 
 from vae import captions, studio
+from vae.drawing import PAD_SIZE, PEN_WIDTH
 from vae.limits import (
     DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS,
     MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_SEED, MAX_TEMPERATURE, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS,
@@ -25,9 +26,10 @@ from vae.limits import (
 from vae.registry import Registry, load_registry
 from vae.validation import InputError
 
-CANVAS_SIZE = 280
-BRUSH_SIZE = 22
-"""Brush width in canvas pixels: about 2 MNIST pixels once the drawing is fitted into 20×20."""
+PAD_FILES = Path(__file__).resolve().parent / "static"
+"""The drawing pad's HTML, CSS and JavaScript (pad.html, pad.css, pad.js), read when the page is built."""
+PAD_HINT = "Draw a digit here"
+SCORES_HINT = "Draw a digit to see its scores."
 SLIDER_STEP = 0.05
 CONCURRENCY_LIMIT = 1
 """Requests of one light event (slider presets, a model switch) computed at once; each has its own queue."""
@@ -75,14 +77,18 @@ class Handlers:
         self.latent_names = [f"z{i}" for i in range(1, registry.largest_z_dim + 1)]
 
     @user_errors
-    def reconstruct(self, sketch: dict | None, model: str) -> tuple:
-        """A Sketchpad drawing {background, layers, composite} → what the model sees, reconstructs and scores."""
-        return shown(studio.reconstruct_drawing(self.registry, sketch, model))
+    def reconstruct(self, sketch: str | dict | None, model: str) -> tuple:
+        """A drawing → what the model sees, reconstructs and scores: the pad's PNG data URL, or the Sketchpad form
+        {background, layers, composite} of API clients (pictures sent with handle_file, or as data URLs)."""
+        return shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
 
-    def reconstruct_live(self, sketch: dict | None, model: str) -> tuple:
-        """Stroke-end reconstruction: a drawing not yet usable (blank, a dot) keeps the outputs and shows a hint."""
+    def reconstruct_live(self, sketch: str | None, model: str) -> tuple:
+        """Pen up on the Draw pad: the reconstruction. A cleared pad empties the outputs; a drawing not yet usable
+        (a dot) keeps them and says why."""
+        if not sketch:
+            return None, None, None, "", SCORES_HINT, None
         try:
-            return shown(studio.reconstruct_drawing(self.registry, sketch, model))
+            return shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
         except InputError as error:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"✏️ {error}", gr.skip()
 
@@ -164,9 +170,15 @@ class Handlers:
         return [float(value) for value in studio.manifold_click(*event.index)]
 
     @user_errors
-    def interpolate(self, start: dict | None, end: dict | None, endpoints: str, frames: int, seed: int, model: str):
+    def interpolate(self, start: str | dict | None, end: str | dict | None, endpoints: str, frames: int, seed: int,
+                    model: str):
         """A strip of decodes along the line between two drawings' posterior means (or two random latents)."""
-        return studio.interpolate(self.registry, start, end, endpoints, frames, seed, model)
+        return studio.interpolate(self.registry, start, end, endpoints, frames, seed, model, self.upload_folder)
+
+    @staticmethod
+    def strip_after_pad_change(drawing: str | None):
+        """A cleared Interpolate pad empties the strip drawn from it; new strokes keep it until the next Interpolate."""
+        return None if not drawing else gr.skip()
 
     @user_errors
     def generate_digit(self, digit: int, count: int, seed: int, temperature: float, model: str):
@@ -179,13 +191,13 @@ def digit_image(label: str, **kwargs) -> gr.Image:
     return gr.Image(label=label, format="png", interactive=False, buttons=["download", "fullscreen"], **kwargs)
 
 
-def sketchpad(label: str, **kwargs) -> gr.Sketchpad:
-    """A square canvas with a thick black brush, ready to draw on."""
-    return gr.Sketchpad(
-        label=label, canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True, image_mode="RGBA", type="numpy",
-        layers=False, brush=gr.Brush(colors=["#000000"], default_size=BRUSH_SIZE, color_mode="fixed"), transforms=(),
-        **kwargs,
-    )
+def drawing_pad(label: str, **kwargs) -> gr.HTML:
+    """A square canvas that draws from the first touch (mouse, pen or finger), with Undo and Clear; on pen up its
+    value becomes the drawing as a PNG data URL (None once cleared), which fires its change event."""
+    return gr.HTML(None, label=label, show_label=False, container=True, apply_default_css=False,
+                   html_template=(PAD_FILES / "pad.html").read_text(), css_template=(PAD_FILES / "pad.css").read_text(),
+                   js_on_load=(PAD_FILES / "pad.js").read_text(), size=PAD_SIZE, pen_width=PEN_WIDTH, hint=PAD_HINT,
+                   **kwargs)
 
 
 def seed_box(**kwargs) -> gr.Number:
@@ -221,9 +233,9 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
             with gr.Row():
                 with gr.Column(scale=1, min_width=320):
                     with gr.Tab("Draw"):
-                        gr.Markdown("Draw one digit, large and centred: it is reconstructed each time you lift the "
-                                    "pen.")
-                        sketch = sketchpad("your digit", elem_id="sketch")
+                        gr.Markdown("Draw one digit with the mouse, a pen or a finger: it is reconstructed each time "
+                                    "you lift the pen.")
+                        sketch = drawing_pad("your digit", elem_id="sketch")
                         reconstruct_button = gr.Button("Reconstruct", variant="primary")
                     with gr.Tab("Upload"):
                         upload = gr.Image(label="photo or scan of a digit", sources=["upload", "clipboard"],
@@ -236,7 +248,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                     posterior_samples = digit_image(f"{POSTERIOR_SAMPLES} decodes of z ~ q(z|x)", show_label=False,
                                                     elem_classes="strip", elem_id="posterior-samples")
             with gr.Row():
-                scores = gr.Markdown("Draw a digit to see its scores.", elem_id="scores")
+                scores = gr.Markdown(SCORES_HINT, elem_id="scores")
                 posterior_plot = gr.HTML(label="posterior mean ± std per latent dimension", elem_id="posterior-plot")
 
         with gr.Tab("Latent sliders", id="sliders"):
@@ -288,8 +300,8 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
 
         with gr.Tab("Interpolate", id="interpolate"):
             with gr.Row():
-                start_sketch = sketchpad("start digit", elem_id="start-sketch")
-                end_sketch = sketchpad("end digit", elem_id="end-sketch")
+                start_sketch = drawing_pad("start digit", elem_id="start-sketch")
+                end_sketch = drawing_pad("end digit", elem_id="end-sketch")
                 with gr.Column(min_width=260):
                     endpoints = gr.Radio([studio.ENDPOINTS_DRAWINGS, studio.ENDPOINTS_RANDOM],
                                          value=studio.ENDPOINTS_DRAWINGS, label="interpolate between")
@@ -347,6 +359,8 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
 
         interpolate_button.click(on.interpolate, [start_sketch, end_sketch, endpoints, frames, interpolation_seed,
                                                   model_choice], strip, api_name="interpolate", **HEAVY)
+        for pad in (start_sketch, end_sketch):
+            pad.change(on.strip_after_pad_change, pad, strip, show_progress="hidden", api_visibility="private")
         generate_button.click(on.generate_digit, [digit, count, generate_seed, generate_temperature, model_choice],
                               generated, api_name="generate_digit", **HEAVY)
 

@@ -1,13 +1,15 @@
 """Server-side latency of what the app computes per click, on a shipped model (the app's default unless --model).
 
 Medians (and 90th percentiles) of many repeats after a warm-up, in milliseconds, against the targets
-the app's responsiveness needs. Preprocessing of a canvas and of a large upload, the posterior chart, the
+the app's responsiveness needs. Preprocessing of the pad's drawing and of a large upload, the posterior chart, the
 latent map (rendered once per model, then marked per slider step), and the whole studio action of each click
 (checks, model, pictures, text) are listed for reference.
 
     OMP_NUM_THREADS=1 python bench/bench_inference.py [--repeats 200] [--threads 1]
 """
 import argparse
+import base64
+import io
 import statistics
 import sys
 import time
@@ -21,7 +23,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vae import figures, studio  # noqa: E402
-from vae.drawing import preprocess_sketch, preprocess_upload  # noqa: E402
+from vae.drawing import PAD_SIZE, PEN_WIDTH, preprocess_drawing, preprocess_upload  # noqa: E402
 from vae.inference import decode, latent_manifold, reconstruct, sample_grid  # noqa: E402
 from vae.limits import APP_IWAE_K, LATENT_SLIDER_RANGE, MANIFOLD_STEPS  # noqa: E402
 from vae.registry import load_registry  # noqa: E402
@@ -59,9 +61,12 @@ def main() -> None:
     registry = load_registry()
     bundle = registry.get(args.model or registry.default.name)
     model = bundle.model
-    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
-    canvas[..., 3] = 255 - np.asarray(seven(280, 20))
-    digit = preprocess_sketch({"background": None, "layers": [], "composite": canvas})
+    canvas = Image.new("RGBA", (PAD_SIZE, PAD_SIZE))
+    canvas.putalpha(Image.eval(seven(PAD_SIZE, PEN_WIDTH), lambda grey: 255 - grey))
+    png = io.BytesIO()
+    canvas.save(png, "PNG")
+    drawn = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()  # what the pad sends
+    digit = preprocess_drawing(drawn)
     z = np.zeros(model.z_dim, dtype=np.float32)
     upload = seven(4000, 3)
     map_model = registry.for_map(bundle.name)
@@ -78,7 +83,7 @@ def main() -> None:
         ("decode one z", lambda: decode(model, z), 2.0, args.repeats),
         (f"reconstruct, IWAE-{APP_IWAE_K}", lambda: reconstruct(model, digit), 40.0, args.repeats),
         ("20×20 sample grid", lambda: sample_grid(model, 20, 20, seed=0), 60.0, args.repeats),
-        ("preprocess 280² canvas", lambda: preprocess_sketch({"composite": canvas}), None, args.repeats),
+        ("preprocess the pad's drawing", lambda: preprocess_drawing(drawn), None, args.repeats),
         ("preprocess 4000² upload", lambda: preprocess_upload(upload), None, max(3, args.repeats // 20)),
         ("posterior chart (SVG)", lambda: figures.posterior_chart(mean, std), None, args.repeats),
         ("latent map, render once", lambda: figures.render(map_layers()), None, max(3, args.repeats // 20)),

@@ -4,9 +4,11 @@ real answers for good input, the one-sentence message for bad input, and a serve
 The app is started with VAE_MODEL_ID naming a Hub repo it cannot reach, so it must say so and serve the
 bundled models.
 """
+import base64
 import json
 import math
 import shutil
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -173,9 +175,10 @@ def test_out_of_range_and_nan_latents_are_refused(client, app_url):
 @pytest.mark.parametrize("api_name, inputs, sentence", [
     ("sample_grid", ["abc", 20, 0, 1.0, False, FROM_PRIOR, "vae-z10"], "the value passed to the event handler was: 'abc'"),
     ("sample_grid", [10, 20, 0, 1.0, False, FROM_PRIOR], "didn't receive enough input values (needed: 7, got: 6)"),
-    ("reconstruct", ["just a string", "vae-z10"], "Input should be a valid dictionary"),
+    ("reconstruct", ["just a string", "vae-z10"], "Expected the drawing as a PNG data URL"),
+    ("reconstruct", ["data:image/png;base64,???", "vae-z10"], "The drawing's data URL is not valid base64"),
     ("reconstruct_upload", [{"path": "x.png"}, "vae-z10"], "Only files uploaded to this app can be read"),
-], ids=["word for a number", "too few inputs", "string for a drawing", "file record without meta"])
+], ids=["word for a number", "too few inputs", "string for a drawing", "bad data URL", "file record without meta"])
 def test_malformed_api_calls_are_answered_with_what_is_wrong(app_url, api_name, inputs, sentence):
     with httpx.Client(base_url=app_url, timeout=60) as http:
         event, data = call(http, api_name, json.dumps({"data": inputs}))
@@ -221,6 +224,19 @@ def test_interpolation_between_random_digits_needs_no_drawing(client):
     strip = pixels(client.predict(None, None, "two random digits", 3, 5, api_name="/interpolate"))
     assert strip.shape == (4 * (30 + 2), 4 * (3 * 30 + 2))
     assert_refused(client, NO_DRAWING, None, None, "my two drawings", api_name="/interpolate")
+
+
+def data_url(path) -> str:
+    """The drawing pad's form of a drawing: its canvas as a PNG data URL."""
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
+
+
+def test_the_pads_data_url_is_accepted_like_the_sketchpad_form(client, seven, tmp_path):
+    as_sketch, as_data_url = (pixels(client.predict(value, api_name="/reconstruct")[1])
+                              for value in (sketch(seven), data_url(seven)))
+    np.testing.assert_array_equal(as_data_url, as_sketch)
+    one = data_url(save(picture(ONE), tmp_path / "one.png"))
+    assert pixels(client.predict(data_url(seven), one, frames=3, api_name="/interpolate")).shape == (128, 4 * (3 * 30 + 2))
 
 
 def test_a_drawing_sent_as_a_layer_is_reconstructed_like_the_composite(client, seven):

@@ -7,6 +7,7 @@ import sys
 import gradio as gr
 import pytest
 
+from vae import studio
 from vae.registry import WEIGHTS_DIR, load_registry
 
 app = pytest.importorskip("app")
@@ -49,4 +50,5 @@ def test_the_sliders_follow_the_largest_served_model():
     sliders = [block for block in app.build_demo(registry).blocks.values()
                if isinstance(block, gr.Slider) and block.elem_id and block.elem_id.startswith("slider-z")]
     assert len(sliders) == registry.largest_z_dim
-    assert sum(slider.visible for slider in sliders) == registry.default.model.z_dim
+    active = [d.active for d in studio.latent_dimensions(registry, registry.default.name)]
+    assert [slider.visible for slider in sliders] == active  # the default model's unused dimensions start hidden

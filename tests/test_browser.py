@@ -1,16 +1,18 @@
-"""The app in a real browser (playwright + Debian's chromium): draw, reconstruct, drag a slider, visit every tab.
+"""The app in a real browser (playwright + Debian's chromium), used as a newcomer uses it: draw on the pads without
+choosing any tool (mouse, finger, stylus), clear and draw again, upload, drag a slider, visit every tab.
 
 Each tab's screenshot is saved to screenshots-tmp/ (git-ignored), or, with UPDATE_SCREENSHOTS=1, to
 docs/screenshots/ (the README's pictures).
 """
 import os
-from pathlib import Path
 
 import pytest
 from app_server import ROOT, running_app
+from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, draw, pad_point
 from PIL import Image, ImageDraw
 
-CHROMIUM = Path("/usr/bin/chromium")
+from app import PAD_HINT, SCORES_HINT
+
 IN_CI = os.environ.get("CI") == "true"
 """In CI the browser tests are gates: without Chromium or playwright they fail instead of being skipped."""
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not IN_CI,
@@ -20,14 +22,13 @@ if IN_CI:
 else:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / ("docs/screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else "screenshots-tmp")
-VIEWPORT = {"width": 1280, "height": 900}
-WAIT_MS = 30_000
-"""Longest wait for one answer from the app (a busy two-core machine)."""
 TWO = [(-0.55, -0.55), (-0.1, -0.85), (0.5, -0.6), (0.45, -0.1), (-0.55, 0.8), (0.65, 0.8)]
-"""A digit 2 as one stroke, in units of the drawing radius around the canvas centre."""
+"""A digit 2 as one stroke, in the units of browser.pad_point (fractions of the pad around its centre)."""
+ONE = [(0.0, -0.9), (0.0, 0.9)]
+SEVEN = [(-0.6, -0.8), (0.6, -0.8), (-0.1, 0.9)]
+DRAW_OUTPUTS = ["model-input", "reconstruction", "posterior-samples"]
+"""The Draw tab's pictures of a drawing."""
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +57,41 @@ def wait_for_new_image(page, elem_id: str, old_source: str | None) -> str:
     return image_source(page, elem_id)
 
 
-def draw(page, canvas_id: str, stroke: list[tuple[float, float]]) -> None:
-    """Select the brush of #canvas_id and draw one stroke through the points (relative to the canvas centre)."""
-    page.locator(f"#{canvas_id} button[aria-label='Brush']").click()
-    box = page.locator(f"#{canvas_id} canvas").first.bounding_box()
-    centre_x, centre_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    radius = 0.3 * min(box["width"], box["height"])  # stays inside the square canvas shown in the middle
-    page.mouse.move(centre_x + stroke[0][0] * radius, centre_y + stroke[0][1] * radius)
-    page.mouse.down()
-    for dx, dy in stroke[1:]:
-        page.mouse.move(centre_x + dx * radius, centre_y + dy * radius, steps=8)
-    page.mouse.up()
+def wait_until_empty(page, elem_id: str) -> None:
+    """Wait until the output image #elem_id shows no picture."""
+    page.wait_for_function("(id) => !document.querySelector(`#${id} img`)", arg=elem_id)
+
+
+def touch_draw(page, pad_id: str, stroke: list[tuple[float, float]]) -> None:
+    """One finger stroke through the points on pad #pad_id, as a touch screen sends it (CDP touch events)."""
+    touch = page.context.new_cdp_session(page)
+    points = [pad_point(page, pad_id, x, y) for x, y in stroke]
+    for kind, (x, y) in [("touchStart", points[0]), *[("touchMove", point) for point in points[1:]]]:
+        touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    touch.detach()
+
+
+def pen_draw(page, pad_id: str, stroke: list[tuple[float, float]]) -> None:
+    """One stylus stroke through the points on pad #pad_id (CDP mouse events of pointer type pen)."""
+    pen = page.context.new_cdp_session(page)
+    points = [pad_point(page, pad_id, x, y) for x, y in stroke]
+    events = [("mousePressed", points[0], 1), *[("mouseMoved", point, 1) for point in points[1:]],
+              ("mouseReleased", points[-1], 0)]
+    for kind, (x, y), buttons in events:
+        pen.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left", "buttons": buttons,
+                                              "clickCount": 1, "pointerType": "pen"})
+    pen.detach()
+
+
+def clear(page, pad_id: str) -> None:
+    """Press the Clear button of pad #pad_id."""
+    page.locator(f"#{pad_id}").get_by_role("button", name="Clear").click()
+
+
+def expect_hint(page, pad_id: str, shown: bool = True) -> None:
+    """Wait until pad #pad_id shows its hint (or, with shown=False, until it hides it)."""
+    page.locator(f"#{pad_id}").get_by_text(PAD_HINT).wait_for(state="visible" if shown else "hidden")
 
 
 def open_tab(page, name: str) -> None:
@@ -81,7 +106,8 @@ def screenshot(page, name: str) -> None:
 
 
 def test_drawing_is_reconstructed_when_the_pen_lifts(page):
-    draw(page, "sketch", TWO)
+    expect_hint(page, "sketch")
+    draw(page, "sketch", TWO)  # on the page as it loads: no tool to choose
     wait_for_new_image(page, "reconstruction", None)
     wait_for_new_image(page, "model-input", None)
     page.wait_for_function("() => document.querySelector('#scores').innerText.includes('In latent space')")
@@ -89,7 +115,45 @@ def test_drawing_is_reconstructed_when_the_pen_lifts(page):
     page.locator("#scores summary").click()
     assert "Negative ELBO" in page.locator("#scores").inner_text()
     page.locator("#posterior-plot svg .bar").first.wait_for()
+    expect_hint(page, "sketch", shown=False)
     screenshot(page, "draw")
+
+
+def test_clear_empties_the_outputs_and_the_pad_draws_again(page):
+    drawn = image_source(page, "reconstruction")
+    clear(page, "sketch")
+    for elem_id in DRAW_OUTPUTS:
+        wait_until_empty(page, elem_id)
+    assert page.locator("#scores").inner_text() == SCORES_HINT
+    assert page.locator("#posterior-plot svg").count() == 0
+    expect_hint(page, "sketch")
+    draw(page, "sketch", SEVEN)
+    assert wait_for_new_image(page, "reconstruction", None) != drawn
+    wait_for_new_image(page, "model-input", None)
+
+
+def test_undo_takes_back_a_stroke(page):
+    seven = wait_for_new_image(page, "model-input", None)
+    draw(page, "sketch", [(-0.3, 0.1), (0.3, 0.1)])  # the bar across a 7
+    crossed = wait_for_new_image(page, "model-input", seven)
+    page.locator("#sketch").get_by_role("button", name="Undo").click()
+    assert wait_for_new_image(page, "model-input", crossed) == seven  # the same picture: cached under the same name
+    page.locator("#sketch").get_by_role("button", name="Undo").click()
+    wait_until_empty(page, "model-input")
+    expect_hint(page, "sketch")
+
+
+def test_a_click_is_refused_and_a_finger_or_a_stylus_draws(page):
+    page.mouse.click(*pad_point(page, "sketch", 0, 0))
+    page.wait_for_function("() => document.querySelector('#scores').innerText.includes('too small to be a digit')")
+    clear(page, "sketch")
+    touch_draw(page, "sketch", [(0.05 * step - 0.1, 0.2 * step - 0.9) for step in range(10)])  # a 1, by finger
+    by_finger = wait_for_new_image(page, "reconstruction", None)
+    page.wait_for_function("() => document.querySelector('#scores').innerText.includes('In latent space')")
+    clear(page, "sketch")
+    wait_until_empty(page, "reconstruction")
+    pen_draw(page, "sketch", SEVEN)
+    assert wait_for_new_image(page, "reconstruction", None) != by_finger
 
 
 def test_uploaded_photo_is_reconstructed(page, tmp_path):
@@ -151,11 +215,20 @@ def test_latent_map_shows_the_drawing_and_moves_on_click(page):
 
 def test_interpolation_between_two_drawings(page):
     open_tab(page, "Interpolate")
+    expect_hint(page, "start-sketch")
+    expect_hint(page, "end-sketch")
     draw(page, "start-sketch", TWO)
-    draw(page, "end-sketch", [(0.0, -0.9), (0.0, 0.9)])
+    draw(page, "end-sketch", ONE)
     page.get_by_role("button", name="Interpolate", exact=True).click()
-    wait_for_new_image(page, "strip", None)
+    two_to_one = wait_for_new_image(page, "strip", None)
     screenshot(page, "interpolate")
+    clear(page, "start-sketch")
+    wait_until_empty(page, "strip")
+    expect_hint(page, "start-sketch")
+    expect_hint(page, "end-sketch", shown=False)
+    draw(page, "start-sketch", SEVEN)
+    page.get_by_role("button", name="Interpolate", exact=True).click()
+    assert wait_for_new_image(page, "strip", None) != two_to_one
 
 
 def test_generate_a_chosen_digit(page):

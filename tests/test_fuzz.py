@@ -1,7 +1,8 @@
-"""Property tests: arbitrary pictures, sketch values and arguments into the drawing preprocessing, the app's
+"""Property tests: arbitrary pictures, drawings and arguments into the drawing preprocessing, the app's
 actions (vae.studio) and the helpers they call. Each call returns a valid, finite picture of the promised shape, or
 raises InputError with one sentence; never NaN, never another exception type.
 """
+import base64
 import io
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from PIL import Image, ImageDraw
 from test_registry import write_folder
 
 from vae import inference, studio, validation
-from vae.drawing import center_like_mnist, image_to_ink, preprocess_sketch, preprocess_upload, sketch_to_ink
+from vae.drawing import center_like_mnist, drawing_to_ink, image_to_ink, preprocess_drawing, preprocess_upload
 from vae.latent_stats import save_class_statistics
 from vae.mixture import fit_mixture, save_mixture
 from vae.limits import (
@@ -144,11 +145,23 @@ def canvases() -> st.SearchStrategy:
     return strokes().map(lambda grey: rgba(1 - grey))
 
 
+def data_urls(folder: Path) -> st.SearchStrategy:
+    """The pad's values: data URLs of any file (a picture, cut short, junk), and data URL prefixes before junk."""
+    def data_url(path: str) -> str:
+        return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
+    existing = image_files(folder).filter(lambda path: Path(path).exists())
+    prefixes = st.sampled_from(["data:image/png;base64,", "data:image/jpeg;base64,", "data:", ""])
+    junk = st.tuples(prefixes, st.text(max_size=8))
+    return either(existing.map(data_url), junk.map("".join))
+
+
 def sketch_values(folder: Path) -> st.SearchStrategy:
-    """Sketchpad values: a drawn canvas, the documented dict with any pictures in it, dicts with junk, non-dicts."""
-    source = pictures(folder)
+    """Drawings: the pad's data URL, the Sketchpad form with a drawn canvas or any pictures in it (files in folder,
+    data URLs), dicts with junk, non-dicts."""
+    source = either(pictures(folder), data_urls(folder))
     layers = either(st.none(), st.lists(st.one_of(st.none(), source), max_size=3), anything)
-    return either(st.fixed_dictionaries({"background": st.none(), "layers": st.just([]), "composite": canvases()}),
+    return either(data_urls(folder),
+                  st.fixed_dictionaries({"background": st.none(), "layers": st.just([]), "composite": canvases()}),
                   st.fixed_dictionaries({"background": st.none(), "layers": layers,
                                          "composite": st.one_of(st.none(), source)}),
                   st.dictionaries(st.sampled_from(["composite", "layers", "background", "x"]), anything, max_size=3),
@@ -203,15 +216,16 @@ EDGE_PICTURES = [
 @pytest.mark.parametrize("source", EDGE_PICTURES, ids=range(len(EDGE_PICTURES)))
 def test_edge_pictures(source):
     check_ink_and_digit(image_to_ink, preprocess_upload, source)
-    check_ink_and_digit(sketch_to_ink, preprocess_sketch, {"background": None, "layers": [source], "composite": None})
+    check_ink_and_digit(drawing_to_ink, preprocess_drawing, {"background": None, "layers": [source], "composite": None})
 
 
-def check_ink_and_digit(to_ink, preprocess, value) -> None:
-    """to_ink(value) is ink (H, W) and preprocess(value) a 28×28 digit, each valid or an InputError."""
-    ink = outcome(to_ink, value)
+def check_ink_and_digit(to_ink, preprocess, value, *folder: Path) -> None:
+    """to_ink(value[, folder]) is ink (H, W) and preprocess(value[, folder]) a 28×28 digit, each valid or an
+    InputError."""
+    ink = outcome(to_ink, value, *folder)
     if ink is not None:
         assert_unit_picture(ink)
-    digit = outcome(preprocess, value)
+    digit = outcome(preprocess, value, *folder)
     if digit is not None:
         assert_unit_picture(digit, MNIST_SHAPE)
 
@@ -224,8 +238,8 @@ def test_image_to_ink_and_preprocess_upload(upload_folder, data):
 
 @FUZZ
 @given(data=st.data())
-def test_sketch_to_ink_and_preprocess_sketch(upload_folder, data):
-    check_ink_and_digit(sketch_to_ink, preprocess_sketch, data.draw(sketch_values(upload_folder)))
+def test_drawing_to_ink_and_preprocess_drawing(upload_folder, data):
+    check_ink_and_digit(drawing_to_ink, preprocess_drawing, data.draw(sketch_values(upload_folder)), upload_folder)
 
 
 @FUZZ
@@ -317,7 +331,7 @@ def test_interpolate(registry, upload_folder, data):
     endpoints = either(st.sampled_from([studio.ENDPOINTS_DRAWINGS, studio.ENDPOINTS_RANDOM]), anything)
     args = data.draw(arguments(sketch_values(upload_folder), sketch_values(upload_folder), endpoints,
                                sizes(MAX_INTERPOLATION_FRAMES), seeds, models))
-    strip = outcome(studio.interpolate, registry, *args)
+    strip = outcome(studio.interpolate, registry, *args, upload_folder=upload_folder)
     if strip is not None:
         assert_shown_picture(strip, shown_shape(studio.STRIP_SCALE, 1, int(args[3])))
 

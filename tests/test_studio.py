@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from test_registry import fake_class_stats, write_folder
 
 from vae import inference, pictures, studio
-from vae.drawing import NO_DRAWING, preprocess_sketch
+from vae.drawing import NO_DRAWING, preprocess_drawing
 from vae.limits import (
     LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_SEED,
     MAX_TEMPERATURE, POSTERIOR_SAMPLES,
@@ -45,7 +45,7 @@ def seven_ink() -> np.ndarray:
 
 def test_reconstruct_drawing_shows_the_models_view_of_the_drawing(registry):
     view = studio.reconstruct_drawing(registry, sketch_of_a_one(), "vae-z10")
-    digit = preprocess_sketch(sketch_of_a_one())
+    digit = preprocess_drawing(sketch_of_a_one())
     result = inference.reconstruct(registry.get("vae-z10").model, digit)
     assert np.array_equal(view.digit, digit)
     assert np.array_equal(view.model_input, pictures.upscale(digit, studio.DIGIT_SCALE))
@@ -71,7 +71,7 @@ def test_reconstruct_digit_is_the_drawings_reconstruction_through_another_model(
 @pytest.mark.parametrize("sketch, message", [
     (None, re.escape(NO_DRAWING)), ({"background": None, "layers": [], "composite": None}, re.escape(NO_DRAWING)),
     ({"background": None, "layers": [], "composite": np.zeros((280, 280, 4), np.uint8)}, "No ink was found"),
-    ("a string", "Expected the sketchpad's dict"),
+    ("a string", "Expected the drawing as a PNG data URL"),
 ])
 def test_reconstruct_drawing_refuses_with_a_sentence(registry, sketch, message):
     with pytest.raises(InputError, match=message):
@@ -147,7 +147,7 @@ def test_slider_presets(registry):
     z = studio.random_latent(registry, "vae-z10")
     assert z.shape == (10,) and np.abs(z).max() <= LATENT_SLIDER_RANGE
     assert not np.array_equal(z, studio.random_latent(registry, "vae-z10"))
-    digit = preprocess_sketch(sketch_of_a_one())
+    digit = preprocess_drawing(sketch_of_a_one())
     mean = inference.posterior_mean(registry.get("vae-z10").model, digit)
     assert np.array_equal(studio.drawing_latent(registry, digit, "vae-z10"), inference.slider_latent(mean))
     with pytest.raises(InputError, match=studio.NO_DRAWING):
@@ -204,7 +204,7 @@ def test_the_map_actions_use_the_map_model_for_a_model_that_is_not_2d(registry):
     view = studio.latent_map(registry, 1.0, -1.0, "vae-z10")
     assert view.plane.ndim == 3 and view.plane.shape[2] == 3
     assert np.array_equal(view.decoded, studio.decode(registry, [1.0, -1.0], "vae-z2"))
-    marked = studio.latent_map(registry, 1.0, -1.0, "vae-z10", preprocess_sketch(sketch_of_a_one()))
+    marked = studio.latent_map(registry, 1.0, -1.0, "vae-z10", preprocess_drawing(sketch_of_a_one()))
     assert not np.array_equal(marked.plane, view.plane)  # the drawing's cross and ellipse
     with pytest.raises(InputError, match="latent value 2 is NaN"):
         studio.latent_map(registry, 0.0, math.nan, "vae-z2")

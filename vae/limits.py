@@ -28,7 +28,11 @@ MAX_UPLOAD_PIXELS = 25_000_000
 """Larger uploads are refused before decoding; a 4000×4000 upload is accepted (and downscaled)."""
 MAX_UPLOAD_BYTES = 64 * 1024**2
 """Larger files are refused by the server as they arrive (a 4000×4000 picture fits even as an uncompressed BMP)."""
-MIN_INK_EXTENT = 0.15
-"""The ink's bounding box must span this fraction of the canvas's longer side, else it is a dot, not a digit."""
+MIN_EXTENT_IN_STROKES = 2.5
+"""The ink's bounding box must span this many widths of its thickest stroke, else it is a dot, not a digit (a click
+on the pad paints one disc: 1 width; a dab with the pen: about 2; a small 1: 4 or more)..."""
+MIN_INK_EXTENT = 0.1
+"""...and this fraction of the picture's longer side, else it is a speck (the pad's pen alone makes any digit span
+more: 2.5 pen widths are 18% of the pad)."""
 MAX_INK_FRACTION = 0.9
 """Ink on more than this fraction of the canvas has no digit shape."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from vae import captions, figures, inference, pictures, validation
-from vae.drawing import preprocess_sketch, preprocess_upload
+from vae.drawing import preprocess_drawing, preprocess_upload
 from vae.limits import (
     DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MANIFOLD_STEPS, MAX_GENERATED_DIGITS,
     MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_SEED, MAX_TEMPERATURE, POSTERIOR_SAMPLES,
@@ -78,10 +78,12 @@ class LatentMapView:
     decoded: Picture
 
 
-def reconstruct_drawing(registry: Registry, sketch: object, model: object) -> ReconstructionView:
-    """A Sketchpad drawing {background, layers, composite} → what the model sees, reconstructs and scores."""
+def reconstruct_drawing(registry: Registry, drawing: object, model: object, upload_folder: Path | None = None
+                        ) -> ReconstructionView:
+    """A drawing (the pad's PNG data URL, or the Sketchpad form {background, layers, composite} whose files must lie
+    in upload_folder) → what the model sees, reconstructs and scores."""
     bundle = registry.get(model)
-    return reconstruct_digit(registry, preprocess_sketch(sketch), bundle.name)
+    return reconstruct_digit(registry, preprocess_drawing(drawing, upload_folder), bundle.name)
 
 
 def reconstruct_upload(registry: Registry, upload: object, upload_folder: Path, model: object) -> ReconstructionView:
@@ -172,14 +174,16 @@ def manifold_click(x: object, y: object) -> np.ndarray:
 
 
 def interpolate(registry: Registry, start: object = None, end: object = None, endpoints: object = ENDPOINTS_DRAWINGS,
-                frames: object = DEFAULT_FRAMES, seed: object = 0, model: object = None) -> Picture:
-    """A strip of decodes along the line between two drawings' posterior means (or two random latents)."""
+                frames: object = DEFAULT_FRAMES, seed: object = 0, model: object = None,
+                upload_folder: Path | None = None) -> Picture:
+    """A strip of decodes along the line between two drawings' posterior means (or two random latents); the drawings
+    as reconstruct_drawing takes them."""
     vae = registry.get(model).model
     endpoints = validation.choice(endpoints, "endpoints", [ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM])
     if endpoints == ENDPOINTS_RANDOM:
         ends = inference.random_latents(vae, 2, _seed(seed))
     else:
-        ends = [inference.posterior_mean(vae, preprocess_sketch(sketch)) for sketch in (start, end)]
+        ends = [inference.posterior_mean(vae, preprocess_drawing(drawing, upload_folder)) for drawing in (start, end)]
     strip = inference.interpolate(vae, *ends, validation.bounded_int(frames, "frames", 2, MAX_INTERPOLATION_FRAMES))
     return pictures.upscale(pictures.tile(strip, len(strip)), STRIP_SCALE)
 

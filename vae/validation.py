@@ -116,13 +116,14 @@ def ink(values: object) -> np.ndarray:
     return np.clip(values, 0, 1).astype(np.float32)
 
 
-def uploaded_path(upload: object, upload_folder: Path) -> str | None:
+def uploaded_path(upload: object, upload_folder: Path | None) -> str | None:
     """The server path of an uploaded file's record ({"path": ...} or the path itself), refused unless it lies in
-    upload_folder: an API caller can name any server path, and only the files people uploaded may be read."""
+    upload_folder (None: no file may be read): an API caller can name any server path, and only the files people
+    uploaded may be read."""
     path = upload.get("path") if isinstance(upload, dict) else upload
     if path is None:
         return None
-    if not isinstance(path, str) or "\0" in path:
+    if not isinstance(path, str) or "\0" in path or upload_folder is None:
         raise InputError(NOT_UPLOADED)
     resolved = Path(path).resolve()
     if not resolved.is_relative_to(Path(upload_folder).resolve()):
