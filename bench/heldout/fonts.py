@@ -1,11 +1,12 @@
 """Digit glyphs from the installed Debian font packages: which fonts to use, and one digit rendered as ink.
 
 Fonts are found through dpkg's file lists of FONT_PACKAGES (so the set names the packages it came from).
-A font file is used only when it has all ten digit glyphs; EXCLUDED_FAMILIES are fonts whose digits do not
-look like digits a person writes (checked by eye on a contact sheet of every family).
+A font file is used only when it has all ten digit glyphs, and for 0 only when its 0 is a plain ring;
+EXCLUDED_FAMILIES are fonts whose digits do not look like digits a person writes (checked by eye on a contact
+sheet of every family).
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ EXCLUDED_FAMILIES = {
 DPKG_INFO = Path("/var/lib/dpkg/info")
 GLYPH_SIZE = 160
 """Font size (pixels per em) at which glyphs are rendered before any scaling: digits about 115 pixels tall."""
+CHECK_SIZE = 64
+"""Font size for the shape check of 0 (flood fills in Python are slow on large glyphs)."""
 MISSING = "\U0010fffd"
 """A private-use character no font here has: what a missing glyph (.notdef box) looks like in that font."""
 
@@ -56,6 +59,8 @@ class Font:
     family: str
     style: str
     path: str
+    digits: tuple[int, ...] = tuple(range(10))
+    """The digits drawn with it: all but 0 when its 0 is dotted or slashed."""
 
     @property
     def name(self) -> str:
@@ -79,7 +84,7 @@ def discover_fonts(packages: tuple[str, ...] = FONT_PACKAGES) -> list[Font]:
                 continue
             font = load_font(package, path)
             if font and font.family not in EXCLUDED_FAMILIES and has_all_digits(font):
-                fonts.append(font)
+                fonts.append(font if plain_zero(font) else replace(font, digits=tuple(range(1, 10))))
     return fonts
 
 
@@ -100,30 +105,38 @@ def has_all_digits(font: Font) -> bool:
 
 
 def glyph_ink(font: Font, digit: int, rng: np.random.Generator) -> np.ndarray:
-    """The digit in this font as ink `(h, w)` float32 in [0, 1], cropped, strokes randomly thickened or thinned."""
+    """The digit in this font as ink `(h, w)` float32 in [0, 1], cropped; half of them with strokes thickened by
+    up to 5% of the digit's height on each side (a felt pen). Never thinned: that erases serif fonts' hairlines."""
     image = Image.fromarray(_render(font, str(digit)))
-    choice, height = rng.random(), image.height
-    if choice < 0.5:  # thicker pen: up to 5% of the digit's height on each side
-        radius = int(rng.integers(1, max(2, round(0.05 * height)) + 1))
-        image = _filtered(image, ImageFilter.MaxFilter, radius)
-    elif choice < 0.7:  # thinner pen, undone where it would erase more than half the ink (breaking thin strokes)
-        radius = int(rng.integers(1, max(2, round(0.02 * height)) + 1))
-        thinner = _filtered(image, ImageFilter.MinFilter, radius)
-        image = thinner if np.asarray(thinner).sum() > 0.5 * np.asarray(image).sum() else image
+    if rng.random() < 0.5:
+        radius = int(rng.integers(1, max(2, round(0.05 * image.height)) + 1))
+        padded = Image.new("L", (image.width + 2 * radius, image.height + 2 * radius))
+        padded.paste(image, (radius, radius))
+        image = padded.filter(ImageFilter.MaxFilter(2 * radius + 1))
     return np.asarray(image, dtype=np.float32) / 255
 
 
-def _filtered(image: Image.Image, kind: type, radius: int) -> Image.Image:
-    """A max or min filter of the given radius, on a copy padded so that dilated strokes are not clipped."""
-    padded = Image.new("L", (image.width + 2 * radius, image.height + 2 * radius))
-    padded.paste(image, (radius, radius))
-    return padded.filter(kind(2 * radius + 1))
+def plain_zero(font: Font) -> bool:
+    """Whether the font's 0 is unmarked: not slashed (which splits its hole in two) nor dotted (ink inside the hole)
+    as in code fonts. An open or broken ring (no hole) counts as plain."""
+    ink = np.pad(_render(font, "0", CHECK_SIZE) > 31, 1)
+    holes = _pieces(~ink) - 1  # less the paper outside
+    return holes < 2 and not (holes == 1 and _pieces(ink) > 1)
 
 
-def _render(font: Font, text: str) -> np.ndarray:
-    """Text drawn white on black at GLYPH_SIZE, cropped to its ink: `(h, w)` uint8 (`(0, 0)` when there is none)."""
-    face = ImageFont.truetype(font.path, GLYPH_SIZE)
-    image = Image.new("L", (4 * GLYPH_SIZE, 4 * GLYPH_SIZE))
-    ImageDraw.Draw(image).text((2 * GLYPH_SIZE, 2 * GLYPH_SIZE), text, fill=255, font=face, anchor="mm")
+def _pieces(mask: np.ndarray) -> int:
+    """Number of 4-connected regions of True in a boolean `(h, w)` mask (flood-filled one by one)."""
+    image, count = Image.fromarray(mask.astype(np.uint8) * 255).copy(), 0  # a copy: fills are lost on array-backed images
+    while (seeds := np.argwhere(np.asarray(image) == 255)).size:
+        ImageDraw.floodfill(image, (int(seeds[0][1]), int(seeds[0][0])), 0)
+        count += 1
+    return count
+
+
+def _render(font: Font, text: str, size: int = GLYPH_SIZE) -> np.ndarray:
+    """Text drawn white on black at size pixels per em, cropped to its ink: `(h, w)` uint8 (`(0, 0)` when there is none)."""
+    face = ImageFont.truetype(font.path, size)
+    image = Image.new("L", (4 * size, 4 * size))
+    ImageDraw.Draw(image).text((2 * size, 2 * size), text, fill=255, font=face, anchor="mm")
     box = image.getbbox()
     return np.asarray(image.crop(box)) if box else np.zeros((0, 0), dtype=np.uint8)
