@@ -192,6 +192,17 @@ def test_what_a_click_a_dab_or_a_speck_paints_is_refused(strokes, pen):
         preprocess_drawing(pad_drawing(strokes, pen))
 
 
+def test_a_bold_digit_with_a_filled_counter_is_not_taken_for_a_dot():
+    """A heavy marker's 4 (or a black-weight font's): its closed triangle is filled, far thicker than its strokes."""
+    image = Image.new("L", (140, 140), 0)
+    pen = ImageDraw.Draw(image)
+    pen.polygon([(80, 35), (40, 95), (80, 95)], fill=255)
+    pen.line([(80, 35), (80, 115)], fill=255, width=16)
+    pen.line([(40, 95), (100, 95)], fill=255, width=16)
+    digit = center_like_mnist(np.asarray(image, dtype=np.float32) / 255)
+    assert digit.shape == (28, 28) and digit.max() > 0.9
+
+
 @pytest.mark.parametrize("name, strokes, pen", [
     ("small 1 in a corner", [[(30, 20), (36, 85)]], PEN_WIDTH),
     ("small 7 off-centre", [[(200, 190), (250, 190), (215, 265)]], PEN_WIDTH),

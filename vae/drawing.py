@@ -17,9 +17,9 @@ from PIL import Image
 
 from vae import validation
 from vae.limits import (
-    MAX_INK_FRACTION, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, MIN_EXTENT_IN_STROKES, MIN_INK_EXTENT,
+    MAX_INK_FRACTION, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, MIN_INK_EXTENT, MIN_LINE_IN_STROKES,
 )
-from vae.strokes import redraw, skeleton, thickest_width
+from vae.strokes import redraw, skeleton, stroke_width
 from vae.validation import MNIST_SIZE, InputError
 
 MNIST_BOX = 20
@@ -133,8 +133,9 @@ def image_to_ink(image: "Image.Image | np.ndarray | str | Path") -> np.ndarray:
 
 def center_like_mnist(ink: np.ndarray) -> np.ndarray:
     """Ink `(H, W)` → MNIST-style digit `(28, 28)` float32 in [0, 1]: cropped, strokes redrawn STROKE_WIDTH wide,
-    fit into 20×20, centred by mass. Ink that spans less than MIN_EXTENT_IN_STROKES of its own stroke width (a dot,
-    a click on the pad: one disc of the pen's width) or less than MIN_INK_EXTENT of the picture (a speck) is refused."""
+    fit into 20×20, centred by mass. Ink whose centre lines span less than MIN_LINE_IN_STROKES of its stroke width (a
+    dot, a click on the pad: one disc of the pen's width) or that spans less than MIN_INK_EXTENT of the picture (a
+    speck) is refused."""
     ink = validation.ink(ink)
     mask = ink > INK_THRESHOLD
     if not mask.any():
@@ -143,9 +144,10 @@ def center_like_mnist(ink: np.ndarray) -> np.ndarray:
         raise InputError(FULL)
     crop = np.where(mask, ink, 0)[_bounding_box(mask)]
     strokes = _to_work_size(crop) > INK_THRESHOLD
-    if WORK_SIZE < MIN_EXTENT_IN_STROKES * thickest_width(strokes) or max(crop.shape) < MIN_INK_EXTENT * max(ink.shape):
+    lines = skeleton(strokes)
+    if _extent(lines) < MIN_LINE_IN_STROKES * stroke_width(strokes, lines) or max(crop.shape) < MIN_INK_EXTENT * max(ink.shape):
         raise InputError(DOT)
-    return _place_by_centre_of_mass(_fit_box(_redrawn(skeleton(strokes))))
+    return _place_by_centre_of_mass(_fit_box(_redrawn(lines)))
 
 
 def preprocess_drawing(value: object, upload_folder: Path | None = None) -> np.ndarray:
@@ -259,6 +261,11 @@ def _ink_from_grey(grey: np.ndarray) -> np.ndarray:
 def _to_work_size(crop: np.ndarray) -> np.ndarray:
     """Crop `(h, w)` → `(h', w')` with max(h', w') = WORK_SIZE, aspect kept: max-pooled, then bilinear."""
     return _resize(_max_pool(crop, max(crop.shape) // WORK_SIZE), WORK_SIZE, Image.Resampling.BILINEAR)
+
+
+def _extent(mask: np.ndarray) -> int:
+    """The longer side of the box around the True pixels of `(h, w)` (0 when none)."""
+    return max(s.stop - s.start for s in _bounding_box(mask)) if mask.any() else 0
 
 
 def _bounding_box(mask: np.ndarray) -> tuple[slice, slice]:

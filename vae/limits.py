@@ -28,9 +28,9 @@ MAX_UPLOAD_PIXELS = 25_000_000
 """Larger uploads are refused before decoding; a 4000×4000 upload is accepted (and downscaled)."""
 MAX_UPLOAD_BYTES = 64 * 1024**2
 """Larger files are refused by the server as they arrive (a 4000×4000 picture fits even as an uncompressed BMP)."""
-MIN_EXTENT_IN_STROKES = 2.5
-"""The ink's bounding box must span this many widths of its thickest stroke, else it is a dot, not a digit (a click
-on the pad paints one disc: 1 width; a dab with the pen: about 2; a small 1: 4 or more)..."""
+MIN_LINE_IN_STROKES = 1.5
+"""The ink's centre lines must span this many of its stroke widths, else it is a dot, not a digit (a click on the
+pad paints one disc: its centre line is a point; a dab with the pen: about 1 width; a small 1: 3 or more)."""
 MIN_INK_EXTENT = 0.1
 """...and this fraction of the picture's longer side, else it is a speck (the pad's pen alone makes any digit span
 more: 2.5 pen widths are 18% of the pad)."""

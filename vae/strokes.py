@@ -14,10 +14,10 @@ CROSS = [1, 3, 4, 5, 7]
 """Positions of the centre and its 4 neighbours among the 9 shifts of `_shifts`."""
 
 
-def thickest_width(mask: np.ndarray) -> int:
-    """Width in pixels of the thickest ink: the diameter of the largest disc that fits in it (a dot's diameter, a
-    single pen's width)."""
-    return 2 * _depth(mask).max() - 1 if mask.any() else 0
+def stroke_width(mask: np.ndarray, lines: np.ndarray) -> float:
+    """Typical width in pixels of the ink's strokes: the median, along its centre lines `(h, w)`, of the largest disc
+    that fits (a dot's diameter, a pen's width; a bold glyph's filled corner does not count for more than its length)."""
+    return float(np.median(2 * _depth(mask)[lines] - 1)) if lines.any() else 0.0
 
 
 def skeleton(mask: np.ndarray) -> np.ndarray:
