@@ -1,7 +1,7 @@
 """Does a digit come back through the app as the digit it was? For each served model, the MNIST classifier's
 accuracy on the app's 28×28 model inputs and on their reconstructions ("identity"), over digits that are not MNIST
-(the held-out font and stroke-template digits, tuning and reporting halves, and strokes drawn through the pad when
-bench/heldout has them) beside the MNIST test set.
+(bench/heldout: font and stroke-template digits, and templates traced through the app's pad in a browser; tuning and
+reporting halves) beside the MNIST test set.
 
 The reconstruction is the app's: the binarised input's posterior mean, decoded to Bernoulli means.
 
@@ -16,7 +16,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.digit_classifier import classify, load_classifier  # noqa: E402
-from bench.heldout.dataset import SPLITS, load_heldout_digits  # noqa: E402
+from bench.heldout.dataset import DATA_FILE, PAD_FILE, SPLITS, load_heldout_digits  # noqa: E402
 from vae.data import load_mnist  # noqa: E402
 from vae.model import VAE  # noqa: E402
 from vae.registry import load_registry  # noqa: E402
@@ -33,9 +33,10 @@ def reconstructions(model: VAE, digits: np.ndarray) -> np.ndarray:
 def digit_sets(data_dir: str | None, mnist_count: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Name → (MNIST-style digits `(n, 28, 28)`, labels `(n,)`): the held-out halves, then MNIST's test set."""
     sets = {}
-    for split in SPLITS:
-        digits, labels, _ = load_heldout_digits(split)
-        sets[f"held-out {split}"] = (digits, labels)
+    for name, path in (("fonts and templates", DATA_FILE), ("drawn through the pad", PAD_FILE)):
+        for split in SPLITS:
+            digits, labels, _ = load_heldout_digits(split, path)
+            sets[f"{name}, {split}"] = (digits, labels)
     if data_dir:
         images, labels = load_mnist(data_dir, train=False, download=False)
         sets[f"MNIST test ({mnist_count})"] = (images[:mnist_count].reshape(-1, 28, 28).numpy(),

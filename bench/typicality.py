@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.heldout.dataset import load_heldout  # noqa: E402
+from bench.heldout.dataset import DATA_FILE, PAD_FILE, load_heldout  # noqa: E402
 from bench.shapes import DIGITS, NOT_DIGITS, SHAPES, draw_shape  # noqa: E402
 from vae import inference  # noqa: E402
 from vae.drawing import center_like_mnist  # noqa: E402
@@ -60,7 +60,8 @@ def main() -> None:
     def scored(inks) -> np.ndarray:
         return np.array([percentiles(bundle.model, clusters, ink) for ink in inks])
 
-    tuning, reporting = (scored(load_heldout(split)[0]) for split in ("tuning", "reporting"))
+    tuning, reporting = (scored(np.concatenate([load_heldout(split, path)[0] for path in (DATA_FILE, PAD_FILE)]))
+                         for split in ("tuning", "reporting"))
     canonical = {shape: scored([draw_shape(shape)]) for shape in SHAPES}
     rng = np.random.default_rng(args.seed)
     variants = {shape: scored([draw_shape(shape, rng) for _ in range(args.variants)]) for shape in SHAPES}

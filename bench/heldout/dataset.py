@@ -13,6 +13,8 @@ import numpy as np
 from vae.drawing import center_like_mnist
 
 DATA_FILE = Path(__file__).resolve().with_name("font_digits.npz")
+PAD_FILE = Path(__file__).resolve().with_name("pad_digits.npz")
+"""The stroke templates traced through the app's pad in a browser (draw_through_pad.py), in the same layout."""
 SPLITS = ("tuning", "reporting")
 STROKES = "strokes"
 """The package (and source prefix) of digits drawn from stroke templates rather than a font."""

@@ -59,14 +59,14 @@ def stroke_ink(strokes: list[Stroke], rng: np.random.Generator) -> np.ndarray:
     image = Image.new("L", (round(DRAW_SIZE + 2 * margin), round(DRAW_SIZE + 2 * margin)))
     draw = ImageDraw.Draw(image)
     for stroke in strokes:
-        points = _wobbled(np.array(stroke), rng) * DRAW_SIZE + margin
+        points = wobbled(np.array(stroke), rng) * DRAW_SIZE + margin
         draw.line([tuple(p) for p in points], fill=255, width=round(pen), joint="curve")
         for x, y in (points[0], points[-1]):
             draw.ellipse((x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2), fill=255)
     return np.asarray(image.crop(image.getbbox()), dtype=np.float32) / 255
 
 
-def _wobbled(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def wobbled(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Stroke points `(n, 2)` shifted by up to 3% and bent by a sine wobble of up to 2.5% of the height."""
     shift = rng.uniform(-0.03, 0.03, size=2)
     amplitude, phase, frequency = rng.uniform(0, 0.025, size=2), rng.uniform(0, 2 * math.pi, size=2), rng.uniform(1, 3)
