@@ -192,6 +192,15 @@ def test_what_a_click_a_dab_or_a_speck_paints_is_refused(strokes, pen):
         preprocess_drawing(pad_drawing(strokes, pen))
 
 
+@pytest.mark.parametrize("size", [60, 120, 200, 250])
+def test_a_filled_disc_thinned_to_nothing_is_refused_not_a_crash(size):
+    """Zhang–Suen thinning can peel a filled disc away entirely: no centre line is left to redraw."""
+    image = Image.new("L", (280, 280), 0)
+    ImageDraw.Draw(image).ellipse([140 - size / 2, 140 - size / 2, 140 + size / 2, 140 + size / 2], fill=255)
+    with pytest.raises(InputError, match="too small"):
+        center_like_mnist(np.asarray(image, dtype=np.float32) / 255)
+
+
 def test_a_bold_digit_with_a_filled_counter_is_not_taken_for_a_dot():
     """A heavy marker's 4 (or a black-weight font's): its closed triangle is filled, far thicker than its strokes."""
     image = Image.new("L", (140, 140), 0)

@@ -145,7 +145,8 @@ def center_like_mnist(ink: np.ndarray) -> np.ndarray:
     crop = np.where(mask, ink, 0)[_bounding_box(mask)]
     strokes = _to_work_size(crop) > INK_THRESHOLD
     lines = skeleton(strokes)
-    if _extent(lines) < MIN_LINE_IN_STROKES * stroke_width(strokes, lines) or max(crop.shape) < MIN_INK_EXTENT * max(ink.shape):
+    too_short = not lines.any() or _extent(lines) < MIN_LINE_IN_STROKES * stroke_width(strokes, lines)  # none: a blob
+    if too_short or max(crop.shape) < MIN_INK_EXTENT * max(ink.shape):
         raise InputError(DOT)
     return _place_by_centre_of_mass(_fit_box(_redrawn(lines)))
 
