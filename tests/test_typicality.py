@@ -2,8 +2,13 @@
 import numpy as np
 import pytest
 
+from bench.shapes import DIGITS, NOT_DIGITS, SHAPES, draw_shape
+from vae import studio
 from vae.captions import reading_line
+from vae.drawing import DOT
+from vae.registry import load_registry
 from vae.typicality import MAX_DISTANCE_PERCENTILE, MAX_NLL_PERCENTILE, DigitClusters
+from vae.validation import InputError
 
 
 def two_digit_world() -> DigitClusters:
@@ -45,3 +50,27 @@ def test_near_a_cluster_but_far_less_probable_than_real_digits_is_not_typical():
 
 def test_without_statistics_the_line_says_so():
     assert "cannot say which digit" in reading_line(None)
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    registry = load_registry()
+    return registry, registry.default.name
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_default_model_flags_or_refuses_non_digits_and_keeps_a_stroke_and_a_ring(default_model, shape):
+    """The canonical shapes of bench/shapes.py through the app's own action: the rule's calibration set."""
+    registry, model = default_model
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[..., 3] = np.round(255 * draw_shape(shape))  # black ink on a transparent pad
+    sketch = {"background": None, "layers": [], "composite": canvas}
+    try:
+        view = studio.reconstruct_drawing(registry, sketch, model)
+    except InputError as refusal:
+        assert shape in NOT_DIGITS and str(refusal) == DOT  # a disc, a dot, a filled square: no strokes
+        return
+    typical = view.scores.startswith("✅")
+    assert typical == (shape in DIGITS), view.scores.splitlines()[0]
+    if typical:
+        assert f"sits among the **{DIGITS[shape]}s**" in view.scores

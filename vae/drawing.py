@@ -52,7 +52,7 @@ HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 NO_DRAWING = "No drawing was received: draw a digit on the pad (API callers: send the picture as 'composite')."
 NO_IMAGE = "No image was received: upload a picture of a digit."
 BLANK = "No ink was found: draw or upload a digit."
-DOT = "The ink is too small to be a digit (a single dot?): draw the digit larger."
+DOT = "The ink is too small to be a digit (a dot, or a blob with no strokes): draw the digit with lines, larger."
 FULL = "Ink covers almost the whole canvas, so there is no digit shape: clear it and draw a digit."
 NOT_A_DRAWING = ("Expected the drawing as a PNG data URL ('data:image/png;base64,...') or the sketchpad's dict of "
                  "background, layers and composite, got {}.")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_DISTANCE_PERCENTILE = 99.0
+MAX_DISTANCE_PERCENTILE = 95.0
 MAX_NLL_PERCENTILE = 99.5
 
 
