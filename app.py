@@ -7,16 +7,19 @@ server; `python app.py` does both, on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (Gra
 """
 import dataclasses
 import functools
+import logging
 import os
+import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
 import torch
+from gradio.context import LocalContext
 from PIL import Image
 
-from vae import captions, studio
+from vae import captions, pictures, studio
 from vae.drawing import PAD_SIZE, PEN_WIDTH
 from vae.limits import (
     DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS,
@@ -33,16 +36,19 @@ SCORES_HINT = "Draw a digit to see its scores."
 SLIDER_STEP = 0.05
 CONCURRENCY_LIMIT = 1
 """Requests of one light event (slider presets, a model switch) computed at once; each has its own queue."""
-HEAVY = {"concurrency_id": "pictures", "concurrency_limit": 1}
+HEAVY = {"concurrency_id": "pictures", "concurrency_limit": 1, "preprocess": False}
 """Reconstructions, grids, maps, interpolations and generated digits share one queue and one worker (Python runs
 one request at a time anyway), so that slider decodes, in their own queue, never wait behind them
-(bench/load_test.py, 50 clients, after the opening burst: decode p95 22 ms like this, 126 ms with two workers)."""
+(bench/load_test.py, 50 clients, after the opening burst: decode p95 22 ms like this, 126 ms with two workers).
+Their inputs reach vae.studio raw, which checks every value itself: Gradio's own range checks would answer first,
+in its words, as an error that wipes the outputs."""
 DECODE_CONCURRENCY_LIMIT = 2
 """Slider decodes (milliseconds each) computed at once, so that dragging stays live under load."""
 QUEUE_SIZE = 128
 """Requests waiting at most, all events together: 50 busy visitors with a couple of events each."""
 STATUS_UPDATE_S = 1.0
 """Queue positions reach waiting visitors once a second, not after every request (that is waiting² messages)."""
+log = logging.getLogger("vae-digit-studio")
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate")
 CSS = """
 .digit img, .strip img { image-rendering: pixelated; }
@@ -54,19 +60,26 @@ CSS = """
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Run fn, turning an InputError into a gr.Error that shows its sentence in the UI and the API."""
+    """Run fn; a person's mistake (an InputError) is logged on one line and answered with its one sentence: on the
+    page as a warning beside the controls, every control and output kept as it was; to an API caller as a gr.Error."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except InputError as error:
-            raise gr.Error(str(error)) from None
+            log.info("refused %s: %s", fn.__name__, error)
+            if from_the_page():
+                gr.Warning(str(error))
+                return gr.skip()
+            raise gr.Error(str(error), print_exception=False) from None
     return wrapper
 
 
-def shown(view: studio.ReconstructionView) -> tuple:
-    """A reconstruction as the Draw tab's outputs, in the order of ReconstructionView's fields."""
-    return tuple(getattr(view, field.name) for field in dataclasses.fields(view))
+def from_the_page() -> bool:
+    """Whether the running event was sent by the app's own page: Gradio's front end marks its requests with the
+    header x-gradio-user: app (its clients send "api")."""
+    request = LocalContext.request.get(None)  # the event's request, as Gradio passes it to gr.Request parameters
+    return request is not None and request.headers.get("x-gradio-user") == "app"
 
 
 class Handlers:
@@ -75,12 +88,22 @@ class Handlers:
     def __init__(self, registry: Registry, upload_folder: Path):
         self.registry, self.upload_folder = registry, upload_folder
         self.latent_names = [f"z{i}" for i in range(1, registry.largest_z_dim + 1)]
+        self.downloads = Path(tempfile.mkdtemp(prefix="vae-digit-studio-"))
+
+    def file(self, picture: studio.Picture) -> str:
+        """The picture as a PNG file under its own name, so that a download is named for what it shows."""
+        return str(pictures.save_png(picture.pixels, picture.name, self.downloads))
+
+    def shown(self, view: studio.ReconstructionView) -> tuple:
+        """A reconstruction as the Draw tab's outputs, in the order of ReconstructionView's fields."""
+        values = (getattr(view, field.name) for field in dataclasses.fields(view))
+        return tuple(self.file(value) if isinstance(value, studio.Picture) else value for value in values)
 
     @user_errors
     def reconstruct(self, sketch: str | dict | None, model: str) -> tuple:
         """A drawing → what the model sees, reconstructs and scores: the pad's PNG data URL, or the Sketchpad form
         {background, layers, composite} of API clients (pictures sent with handle_file, or as data URLs)."""
-        return shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
+        return self.shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
 
     def reconstruct_live(self, sketch: str | None, model: str) -> tuple:
         """Pen up on the Draw pad: the reconstruction. A cleared pad empties the outputs; a drawing not yet usable
@@ -88,24 +111,24 @@ class Handlers:
         if not sketch:
             return None, None, None, "", SCORES_HINT, None
         try:
-            return shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
+            return self.shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
         except InputError as error:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"✏️ {error}", gr.skip()
 
     @user_errors
     def reconstruct_upload(self, upload: dict | None, model: str) -> tuple:
         """An uploaded photo or scan (any image file) → what the model sees, reconstructs and scores."""
-        return shown(studio.reconstruct_upload(self.registry, upload, self.upload_folder, model))
+        return self.shown(studio.reconstruct_upload(self.registry, upload, self.upload_folder, model))
 
     @user_errors
     def reconstruct_again(self, digit, model: str) -> tuple:
         """After a model switch, the kept drawing through the new model (nothing to do without a drawing)."""
-        return (gr.skip(),) * 6 if digit is None else shown(studio.reconstruct_digit(self.registry, digit, model))
+        return (gr.skip(),) * 6 if digit is None else self.shown(studio.reconstruct_digit(self.registry, digit, model))
 
     @user_errors
     def decode(self, *, model: str, **latent: float):
         """The digit decoded from the sliders z1..zN (wired with preprocess=False: studio checks the raw values)."""
-        return studio.decode(self.registry, [latent[name] for name in self.latent_names], model)
+        return self.file(studio.decode(self.registry, [latent[name] for name in self.latent_names], model))
 
     def sliders_at(self, z) -> list[float]:
         """One value per slider: z `(z_dim,)`, then zeros for the sliders past the model's z_dim."""
@@ -150,40 +173,47 @@ class Handlers:
                     model: str):
         """rows × columns samples (Bernoulli means, or binary samples) from the prior or the learned latent
         distribution, the same grid for the same seed."""
-        return studio.sample_grid(self.registry, rows, columns, seed, temperature, binary, sample_from, model)
+        return self.file(studio.sample_grid(self.registry, rows, columns, seed, temperature, binary, sample_from,
+                                            model))
 
     @user_errors
     def latent_manifold(self, model: str):
         """The 2-D model's decodes over the latent square (click it to move the point)."""
-        return studio.latent_manifold(self.registry, model)
+        return self.file(studio.latent_manifold(self.registry, model))
 
     @user_errors
     def latent_map(self, z1: float, z2: float, model: str, drawing=None) -> tuple:
         """The latent plane (test digits, manifold, the point, the drawing's posterior) and the point's decode."""
         view = studio.latent_map(self.registry, z1, z2, model, drawing)
-        return view.plane, view.decoded
+        return self.file(view.plane), self.file(view.decoded)
 
     @user_errors
-    def map_click(self, event: gr.SelectData) -> list[float]:
+    def manifold_click(self, event: gr.SelectData) -> list[float]:
         """The map sliders moved to the latent under the clicked pixel of the manifold picture (its size is fixed, so
         the picture is not an input: Gradio would read an input image from any server path an API caller names)."""
         return [float(value) for value in studio.manifold_click(*event.index)]
 
     @user_errors
+    def plane_click(self, model: str, event: gr.SelectData) -> list[float]:
+        """The map sliders moved to the latent under the clicked pixel of the latent plane."""
+        return [float(value) for value in studio.plane_click(self.registry, *event.index, model)]
+
+    @user_errors
     def interpolate(self, start: str | dict | None, end: str | dict | None, endpoints: str, frames: int, seed: int,
                     model: str):
         """A strip of decodes along the line between two drawings' posterior means (or two random latents)."""
-        return studio.interpolate(self.registry, start, end, endpoints, frames, seed, model, self.upload_folder)
+        return self.file(studio.interpolate(self.registry, start, end, endpoints, frames, seed, model,
+                                            self.upload_folder))
 
     @staticmethod
-    def strip_after_pad_change(drawing: str | None):
-        """A cleared Interpolate pad empties the strip drawn from it; new strokes keep it until the next Interpolate."""
-        return None if not drawing else gr.skip()
+    def after_pad_change(drawing: str | None) -> tuple:
+        """A cleared Interpolate pad empties the strip drawn from it; strokes on a pad choose "my two drawings"."""
+        return (None, gr.skip()) if not drawing else (gr.skip(), studio.ENDPOINTS_DRAWINGS)
 
     @user_errors
     def generate_digit(self, digit: int, count: int, seed: int, temperature: float, model: str):
         """count decodes of latents drawn from the digit's latent Gaussian (class_stats.json)."""
-        return studio.generate_digit(self.registry, digit, count, seed, temperature, model)
+        return self.file(studio.generate_digit(self.registry, digit, count, seed, temperature, model))
 
 
 def digit_image(label: str, **kwargs) -> gr.Image:
@@ -303,13 +333,14 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                 start_sketch = drawing_pad("start digit", elem_id="start-sketch")
                 end_sketch = drawing_pad("end digit", elem_id="end-sketch")
                 with gr.Column(min_width=260):
-                    endpoints = gr.Radio([studio.ENDPOINTS_DRAWINGS, studio.ENDPOINTS_RANDOM],
-                                         value=studio.ENDPOINTS_DRAWINGS, label="interpolate between")
+                    endpoints = gr.Radio(studio.ENDPOINTS, value=studio.ENDPOINTS_RANDOM,
+                                         label="interpolate between", elem_id="endpoints")
                     frames = gr.Slider(2, MAX_INTERPOLATION_FRAMES, value=studio.DEFAULT_FRAMES, step=1, precision=0,
                                        label="frames")
                     interpolation_seed = seed_box(info="for random digits")
                     interpolate_button = gr.Button("Interpolate", variant="primary")
-            gr.Markdown("**Decodes along the straight line between the two posterior means in latent space**")
+            gr.Markdown("**Decodes along the straight line in latent space between the two ends**: your drawings' "
+                        "posterior means, or two latents drawn from the prior (the seed picks them).")
             strip = digit_image("interpolation", show_label=False, elem_classes="strip", elem_id="strip")
 
         with gr.Tab("Generate a digit", id="generate"):
@@ -318,7 +349,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                     digit = gr.Radio(list(studio.DIGITS), value=0, label="digit")
                     count = gr.Slider(1, MAX_GENERATED_DIGITS, value=studio.DEFAULT_GENERATED, step=1, precision=0,
                                       label="how many")
-                    generate_seed = seed_box()
+                    generate_seed = seed_box(elem_id="generate-seed")
                     generate_temperature = temperature_slider()
                     generate_button = gr.Button("Generate", variant="primary")
                 with gr.Column(scale=2):
@@ -340,7 +371,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                                  api_name="reconstruct", **HEAVY)
         sketch.change(on.reconstruct_live, [sketch, model_choice], reconstruction_outputs, trigger_mode="always_last",
                       show_progress="hidden", api_visibility="private", **HEAVY)
-        upload.upload(on.reconstruct_upload, [upload, model_choice], reconstruction_outputs, preprocess=False,
+        upload.upload(on.reconstruct_upload, [upload, model_choice], reconstruction_outputs,
                       api_name="reconstruct_upload", **HEAVY)
 
         gr.on([slider.input for slider in sliders], **decode_wiring, trigger_mode="always_last", api_name="decode")
@@ -353,16 +384,17 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
 
         gr.on([map_z1.input, map_z2.input], on.latent_map, map_inputs, [map_plot, map_decoded],
               trigger_mode="always_last", show_progress="hidden", api_name="latent_map", **HEAVY)
-        manifold.select(on.map_click, None, [map_z1, map_z2], api_visibility="private").then(
-            on.latent_map, map_inputs, [map_plot, map_decoded], show_progress="hidden", api_visibility="private",
-            **HEAVY)
+        for click in (manifold.select(on.manifold_click, None, [map_z1, map_z2], api_visibility="private"),
+                      map_plot.select(on.plane_click, model_choice, [map_z1, map_z2], api_visibility="private")):
+            click.then(on.latent_map, map_inputs, [map_plot, map_decoded], show_progress="hidden",
+                       api_visibility="private", **HEAVY)
 
-        interpolate_button.click(on.interpolate, [start_sketch, end_sketch, endpoints, frames, interpolation_seed,
-                                                  model_choice], strip, api_name="interpolate", **HEAVY)
+        interpolation_inputs = [start_sketch, end_sketch, endpoints, frames, interpolation_seed, model_choice]
+        interpolate_button.click(on.interpolate, interpolation_inputs, strip, api_name="interpolate", **HEAVY)
         for pad in (start_sketch, end_sketch):
-            pad.change(on.strip_after_pad_change, pad, strip, show_progress="hidden", api_visibility="private")
-        generate_button.click(on.generate_digit, [digit, count, generate_seed, generate_temperature, model_choice],
-                              generated, api_name="generate_digit", **HEAVY)
+            pad.change(on.after_pad_change, pad, [strip, endpoints], show_progress="hidden", api_visibility="private")
+        generate_inputs = [digit, count, generate_seed, generate_temperature, model_choice]
+        generate_button.click(on.generate_digit, generate_inputs, generated, api_name="generate_digit", **HEAVY)
 
         model_change = model_choice.change(on.switch_model, [model_choice, show_unused],
                                            [model_card, show_unused, *sliders], api_visibility="private")
@@ -376,6 +408,8 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
         gr.on([demo.load, map_tab.select], on.latent_map, map_inputs, [map_plot, map_decoded],
               api_visibility="private", **HEAVY)
         demo.load(on.sample_grid, grid_inputs, grid, api_visibility="private", **HEAVY)
+        demo.load(on.interpolate, interpolation_inputs, strip, api_visibility="private", **HEAVY)
+        demo.load(on.generate_digit, generate_inputs, generated, api_visibility="private", **HEAVY)
         demo.load(**decode_event)
 
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE, status_update_rate=STATUS_UPDATE_S)
@@ -383,7 +417,12 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
 
 
 def configure_server() -> None:
-    """Process-wide settings for serving: one torch thread per request, picture caps, Gradio's analytics summary."""
+    """Process-wide settings for serving: one torch thread per request, picture caps, Gradio's analytics summary,
+    the refusals log (one line each)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
     torch.set_num_threads(1)  # tiny MLPs: one thread per request answers fastest and lets requests run side by side
     # Gradio decodes canvases before vae.drawing can check them: with these, PIL refuses any picture past the upload
     # cap as it opens it, before decoding (by default a 0.5 MB PNG of 144 MP cost 1.6 GB before vae.drawing refused it).

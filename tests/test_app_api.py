@@ -173,7 +173,7 @@ def test_out_of_range_and_nan_latents_are_refused(client, app_url):
 
 
 @pytest.mark.parametrize("api_name, inputs, sentence", [
-    ("sample_grid", ["abc", 20, 0, 1.0, False, FROM_PRIOR, "vae-z10"], "the value passed to the event handler was: 'abc'"),
+    ("sample_grid", ["abc", 20, 0, 1.0, False, FROM_PRIOR, "vae-z10"], "rows must be a whole number, got 'abc'"),
     ("sample_grid", [10, 20, 0, 1.0, False, FROM_PRIOR], "didn't receive enough input values (needed: 7, got: 6)"),
     ("reconstruct", ["just a string", "vae-z10"], "Expected the drawing as a PNG data URL"),
     ("reconstruct", ["data:image/png;base64,???", "vae-z10"], "The drawing's data URL is not valid base64"),
@@ -188,7 +188,7 @@ def test_malformed_api_calls_are_answered_with_what_is_wrong(app_url, api_name, 
 def test_unknown_model_is_refused(client):
     assert_refused(client, "There is no model called 'no-such-model': choose one of vae-z32, vae-z10, vae-z2.",
                    model="no-such-model", api_name="/decode")
-    assert_refused(client, "not in the list of choices", model="no-such-model", api_name="/sample_grid")
+    assert_refused(client, "There is no model called 'no-such-model'", model="no-such-model", api_name="/sample_grid")
 
 
 def test_sample_grid_is_fixed_by_its_seed(client):
@@ -200,19 +200,30 @@ def test_sample_grid_is_fixed_by_its_seed(client):
     assert first.shape == (2 * (3 * 30 + 2), 2 * (4 * 30 + 2))  # 28 px digits, 2 px lines, shown at 2×
 
 
+def test_the_grid_samples_the_prior_or_the_learned_distribution(client):
+    prior = client.predict(rows=2, columns=3, seed=4, api_name="/sample_grid")
+    learned = client.predict(rows=2, columns=3, seed=4, sample_from=FROM_LEARNED, api_name="/sample_grid")
+    assert Path(prior).name == "vae-z32-grid-seed4.png" and Path(learned).name == "vae-z32-grid-seed4-learned.png"
+    assert pixels(prior).shape == pixels(learned).shape and not np.array_equal(pixels(prior), pixels(learned))
+    np.testing.assert_array_equal(pixels(learned), pixels(client.predict(rows=2, columns=3, seed=4,
+                                                                         sample_from=FROM_LEARNED,
+                                                                         api_name="/sample_grid")))
+    assert_refused(client, "sample_from must be one of", sample_from="thin air", api_name="/sample_grid")
+
+
 def test_binary_samples_are_black_and_white(client):
     grid = pixels(client.predict(rows=2, columns=2, binary=True, api_name="/sample_grid"))
     assert set(np.unique(grid)) <= {0.0, 1.0}
 
 
 def test_huge_grid_and_zero_temperature_are_refused(client):
-    assert_refused(client, f"greater than maximum value {MAX_GRID_ROWS}", rows=10_000, api_name="/sample_grid")
-    assert_refused(client, "less than minimum", temperature=0.0, api_name="/sample_grid")
+    assert_refused(client, f"rows must be between 1 and {MAX_GRID_ROWS}", rows=10_000, api_name="/sample_grid")
+    assert_refused(client, "temperature must be a number greater than 0", temperature=0.0, api_name="/sample_grid")
 
 
 def test_interpolation_between_two_drawings_starts_and_ends_near_them(client, seven, tmp_path):
     one = save(picture(ONE), tmp_path / "one.png")
-    strip = pixels(client.predict(sketch(seven), sketch(one), frames=5, api_name="/interpolate"))
+    strip = pixels(client.predict(sketch(seven), sketch(one), "my two drawings", frames=5, api_name="/interpolate"))
     assert strip.shape == (4 * (30 + 2), 4 * (5 * 30 + 2))
     cell = 4 * 30
     first, last = strip[8:8 + 112, 8:8 + 112], strip[8:8 + 112, 8 + 4 * cell:8 + 4 * cell + 112]
@@ -223,7 +234,7 @@ def test_interpolation_between_two_drawings_starts_and_ends_near_them(client, se
 def test_interpolation_between_random_digits_needs_no_drawing(client):
     strip = pixels(client.predict(None, None, "two random digits", 3, 5, api_name="/interpolate"))
     assert strip.shape == (4 * (30 + 2), 4 * (3 * 30 + 2))
-    assert_refused(client, NO_DRAWING, None, None, "my two drawings", api_name="/interpolate")
+    assert_refused(client, "The start digit's pad is empty", None, None, "my two drawings", api_name="/interpolate")
 
 
 def data_url(path) -> str:
@@ -236,7 +247,8 @@ def test_the_pads_data_url_is_accepted_like_the_sketchpad_form(client, seven, tm
                               for value in (sketch(seven), data_url(seven)))
     np.testing.assert_array_equal(as_data_url, as_sketch)
     one = data_url(save(picture(ONE), tmp_path / "one.png"))
-    assert pixels(client.predict(data_url(seven), one, frames=3, api_name="/interpolate")).shape == (128, 4 * (3 * 30 + 2))
+    assert pixels(client.predict(data_url(seven), one, "my two drawings", frames=3,
+                                 api_name="/interpolate")).shape == (128, 4 * (3 * 30 + 2))
 
 
 def test_a_drawing_sent_as_a_layer_is_reconstructed_like_the_composite(client, seven):
@@ -249,7 +261,7 @@ def test_generate_digit(client):
     grid = pixels(client.predict(3, 16, 0, api_name="/generate_digit"))
     assert grid.shape == (4 * (2 * 30 + 2), 4 * (8 * 30 + 2))
     assert grid.mean() > 0.05
-    assert_refused(client, "not in the list of choices", 12, api_name="/generate_digit")
+    assert_refused(client, "digit must be between 0 and 9", 12, api_name="/generate_digit")
 
 
 def test_latent_map_uses_the_two_dimensional_model(client):

@@ -32,15 +32,27 @@ DRAW_OUTPUTS = ["model-input", "reconstruction", "posterior-samples"]
 
 
 @pytest.fixture(scope="module")
-def page():
-    """A browser page on a freshly started app."""
+def app():
+    """A browser and the URL of a freshly started app."""
     with running_app() as url, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=VIEWPORT)
-        page.set_default_timeout(WAIT_MS)
-        page.goto(url)
-        yield page
+        yield browser, url
         browser.close()
+
+
+def open_page(app):
+    """A new browser tab on the app: a visitor who has done nothing yet."""
+    browser, url = app
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(app):
+    """One visitor's tab, kept through the module's tests (they build on one another, as a visit does)."""
+    return open_page(app)
 
 
 def image_source(page, elem_id: str) -> str | None:
@@ -211,16 +223,25 @@ def test_latent_map_shows_the_drawing_and_moves_on_click(page):
     assert float(page.locator("#map-z1 input[type='number']").input_value()) > 0
     assert float(page.locator("#map-z2 input[type='number']").input_value()) > 0
     screenshot(page, "latent-map")
+    moved = image_source(page, "map-decoded")
+    plot = page.locator("#map-plot img").bounding_box()  # the right-hand plot takes clicks too
+    page.mouse.click(plot["x"] + 0.2 * plot["width"], plot["y"] + 0.75 * plot["height"])
+    wait_for_new_image(page, "map-decoded", moved)
+    assert float(page.locator("#map-z1 input[type='number']").input_value()) < 0
 
 
-def test_interpolation_between_two_drawings(page):
+def test_interpolation_opens_between_two_random_digits_then_between_two_drawings(page):
     open_tab(page, "Interpolate")
+    random_strip = wait_for_new_image(page, "strip", None)  # there on arrival
+    assert page.get_by_label("two random digits").is_checked()
     expect_hint(page, "start-sketch")
     expect_hint(page, "end-sketch")
     draw(page, "start-sketch", TWO)
     draw(page, "end-sketch", ONE)
+    page.get_by_label("my two drawings").wait_for()
+    page.wait_for_function("() => document.querySelector('#endpoints input[value=\"my two drawings\"]').checked")
     page.get_by_role("button", name="Interpolate", exact=True).click()
-    two_to_one = wait_for_new_image(page, "strip", None)
+    two_to_one = wait_for_new_image(page, "strip", random_strip)
     screenshot(page, "interpolate")
     clear(page, "start-sketch")
     wait_until_empty(page, "strip")
@@ -231,12 +252,65 @@ def test_interpolation_between_two_drawings(page):
     assert wait_for_new_image(page, "strip", None) != two_to_one
 
 
-def test_generate_a_chosen_digit(page):
+def test_generate_opens_with_digits_and_makes_a_chosen_one(page):
     open_tab(page, "Generate a digit")
+    zeros = wait_for_new_image(page, "generated", None)  # there on arrival
     page.get_by_label("7", exact=True).check()
     page.get_by_role("button", name="Generate", exact=True).click()
-    wait_for_new_image(page, "generated", None)
+    wait_for_new_image(page, "generated", zeros)
     screenshot(page, "generate")
+
+
+def expect_warning(page, sentence: str) -> None:
+    """Wait until the page shows a warning carrying sentence (a toast beside the controls)."""
+    page.get_by_text(sentence).first.wait_for()
+
+
+def expect_kept(page, elem_id: str, source: str | None) -> None:
+    """The output #elem_id still shows the picture it showed (no error in its place)."""
+    page.wait_for_timeout(500)  # time for a wrongly wiped output to show
+    assert image_source(page, elem_id) == source
+    assert not page.locator(f"#{elem_id}").get_by_text("Error").count()
+
+
+def test_a_mistake_on_any_tab_is_a_warning_and_keeps_controls_and_pictures(app, tmp_path):
+    page = open_page(app)
+    open_tab(page, "Latent sliders")
+    decoded = wait_for_new_image(page, "decoded", None)
+    page.get_by_role("button", name="use my drawing").click()
+    expect_warning(page, "Draw or upload a digit on the Draw tab first.")
+    expect_kept(page, "decoded", decoded)
+    assert page.locator("#slider-z1 input[type='range']").is_visible()
+
+    open_tab(page, "Sample grid")
+    grid = wait_for_new_image(page, "grid", None)
+    page.locator("#grid-seed input").fill("-5")
+    page.get_by_role("button", name="Sample", exact=True).click()
+    expect_warning(page, "seed must be between 0 and")
+    expect_kept(page, "grid", grid)
+    assert page.locator("#grid-seed input").is_visible()
+
+    open_tab(page, "Interpolate")
+    strip = wait_for_new_image(page, "strip", None)
+    page.get_by_label("my two drawings").check()
+    page.get_by_role("button", name="Interpolate", exact=True).click()
+    expect_warning(page, "The start digit's pad is empty")
+    expect_kept(page, "strip", strip)
+
+    open_tab(page, "Generate a digit")
+    generated = wait_for_new_image(page, "generated", None)
+    page.locator("#generate-seed input").fill("-5")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    expect_warning(page, "seed must be between 0 and")
+    expect_kept(page, "generated", generated)
+
+    open_tab(page, "Draw & reconstruct")
+    page.get_by_role("tab", name="Upload", exact=True).click()
+    (tmp_path / "notes.png").write_text("these are not pixels")
+    page.locator("#upload input[type='file']").set_input_files(str(tmp_path / "notes.png"))
+    expect_warning(page, "is not an image that can be read")
+    expect_kept(page, "reconstruction", None)
+    page.close()
 
 
 def test_switching_to_the_two_dimensional_model_shows_two_sliders(page):

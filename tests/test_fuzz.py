@@ -194,9 +194,11 @@ def assert_unit_picture(picture: np.ndarray, shape: tuple | None = None, ndim: i
     assert np.isfinite(picture).all() and (picture.size == 0 or (picture.min() >= 0 and picture.max() <= 1))
 
 
-def assert_shown_picture(picture: np.ndarray, shape: tuple) -> None:
-    """A uint8 picture of the given shape, as the app shows it."""
-    assert isinstance(picture, np.ndarray) and picture.dtype == np.uint8 and picture.shape == shape
+def assert_shown_picture(picture: studio.Picture, shape: tuple) -> None:
+    """A uint8 picture of the given shape with a PNG file name, as the app shows it."""
+    pixels = picture.pixels
+    assert isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8 and pixels.shape == shape
+    assert picture.name.endswith(".png") and "/" not in picture.name
 
 
 # --- drawing preprocessing ------------------------------------------------------------------------------------
@@ -333,7 +335,9 @@ def test_interpolate(registry, upload_folder, data):
                                sizes(MAX_INTERPOLATION_FRAMES), seeds, models))
     strip = outcome(studio.interpolate, registry, *args, upload_folder=upload_folder)
     if strip is not None:
-        assert_shown_picture(strip, shown_shape(studio.STRIP_SCALE, 1, int(args[3])))
+        frames = int(args[3])
+        columns = min(frames, studio.STRIP_COLUMNS)
+        assert_shown_picture(strip, shown_shape(studio.STRIP_SCALE, -(-frames // columns), columns))
 
 
 @FUZZ
@@ -351,7 +355,7 @@ def test_generate_digit(registry, args):
 def test_latent_map(registry, args, digit):
     view = outcome(studio.latent_map, registry, *args, outcome(validation.digit_image, digit))
     if view is not None:
-        assert view.plane.dtype == np.uint8 and view.plane.ndim == 3
+        assert view.plane.pixels.dtype == np.uint8 and view.plane.pixels.ndim == 3
         assert_shown_picture(view.decoded, DIGIT_SHOWN)
 
 

@@ -1,7 +1,6 @@
 """replicate.py on tiny data: a study interrupted mid-run continues where it stopped, and its table is complete."""
 import json
 import statistics
-from pathlib import Path
 
 import pytest
 import safetensors.torch

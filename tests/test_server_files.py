@@ -6,9 +6,9 @@ import re
 import uuid
 
 import httpx
-import pytest
 
 from tests.app_server import ROOT, queue_event
+from vae.studio import ENDPOINTS_DRAWINGS
 from vae.validation import NOT_UPLOADED
 
 SERVER_PICTURE = ROOT / "weights" / "vae-z10" / "samples.png"
@@ -30,10 +30,15 @@ def untagged_record(path, input_type: str) -> dict:
     return {"background": None, "layers": [], "composite": record} if input_type != "image" else record
 
 
+def default(component: dict) -> object:
+    """A component's starting value, but Interpolate's ends set to the drawings, so that the pads are read."""
+    return ENDPOINTS_DRAWINGS if component["props"].get("elem_id") == "endpoints" else component["props"].get("value")
+
+
 def outcome(http: httpx.Client, fn_index: int, inputs: list[dict], path) -> tuple[bool, str]:
     """Success and error message (or output, on success) of the event with every picture input pointing at path,
     other inputs at their defaults (so that nothing else makes the event fail)."""
-    data = [untagged_record(path, c["type"]) if c["type"] in IMAGE_TYPES else c["props"].get("value") for c in inputs]
+    data = [untagged_record(path, c["type"]) if c["type"] in IMAGE_TYPES else default(c) for c in inputs]
     success, output = queue_event(http, str(uuid.uuid4()), fn_index, data)
     answer = json.dumps(output["data"]) if success else str(output.get("error"))
     answer = re.sub(r"input_value=.*?, input_type", "input_value=…, input_type", answer)

@@ -48,13 +48,14 @@ def test_reconstruct_drawing_shows_the_models_view_of_the_drawing(registry):
     digit = preprocess_drawing(sketch_of_a_one())
     result = inference.reconstruct(registry.get("vae-z10").model, digit)
     assert np.array_equal(view.digit, digit)
-    assert np.array_equal(view.model_input, pictures.upscale(digit, studio.DIGIT_SCALE))
-    assert np.array_equal(view.reconstruction, pictures.upscale(result.reconstruction, studio.DIGIT_SCALE))
-    assert view.posterior_samples.shape == tuple(studio.STRIP_SCALE * side
+    assert np.array_equal(view.model_input.pixels, pictures.upscale(digit, studio.DIGIT_SCALE))
+    assert np.array_equal(view.reconstruction.pixels, pictures.upscale(result.reconstruction, studio.DIGIT_SCALE))
+    assert view.posterior_samples.pixels.shape == tuple(studio.STRIP_SCALE * side
                                                  for side in pictures.tiled_shape(1, POSTERIOR_SAMPLES))
     assert view.posterior_chart.startswith("<svg") and view.posterior_chart.count('class="bar"') == 10
     assert f"{result.iwae_nll:.1f}" in view.scores and "In latent space your drawing sits among the" in view.scores
-    assert view.model_input.dtype == view.reconstruction.dtype == np.uint8
+    assert view.model_input.pixels.dtype == view.reconstruction.pixels.dtype == np.uint8
+    assert (view.model_input.name, view.reconstruction.name) == ("digit-28x28.png", "vae-z10-reconstruction.png")
 
 
 def test_a_model_without_test_scores_still_reconstructs(registry):
@@ -65,7 +66,7 @@ def test_a_model_without_test_scores_still_reconstructs(registry):
 def test_reconstruct_digit_is_the_drawings_reconstruction_through_another_model(registry):
     drawn = studio.reconstruct_drawing(registry, sketch_of_a_one(), "vae-z2")
     again = studio.reconstruct_digit(registry, drawn.digit, "vae-z2")
-    assert np.array_equal(again.reconstruction, drawn.reconstruction) and again.scores == drawn.scores
+    assert np.array_equal(again.reconstruction.pixels, drawn.reconstruction.pixels) and again.scores == drawn.scores
 
 
 @pytest.mark.parametrize("sketch, message", [
@@ -113,11 +114,11 @@ def test_an_upload_is_read_only_from_the_upload_folder(registry, tmp_path):
 
 def test_decode_uses_the_first_z_dim_slider_values(registry):
     model = registry.get("vae-z2").model
-    picture = studio.decode(registry, [1.0, -0.5] + [2.5] * 30, "vae-z2")
+    picture = studio.decode(registry, [1.0, -0.5] + [2.5] * 30, "vae-z2").pixels
     assert picture.shape == DIGIT_SHAPE and picture.dtype == np.uint8
     assert np.array_equal(picture, pictures.upscale(inference.decode(model, np.array([1.0, -0.5]))[0],
                                                     studio.DIGIT_SCALE))
-    assert np.array_equal(picture, studio.decode(registry, [1.0, -0.5], "vae-z2"))
+    assert np.array_equal(picture, studio.decode(registry, [1.0, -0.5], "vae-z2").pixels)
 
 
 @pytest.mark.parametrize("values, message", [
@@ -155,11 +156,13 @@ def test_slider_presets(registry):
 
 
 def test_sample_grid_is_the_seeds_grid_upscaled(registry):
-    grid = studio.sample_grid(registry, 3, 4, 7, 1.0, False, studio.FROM_PRIOR, "vae-z10")
+    shown = studio.sample_grid(registry, 3, 4, 7, 1.0, False, studio.FROM_PRIOR, "vae-z10")
+    grid = shown.pixels
+    assert shown.name == "vae-z10-grid-seed7.png"
     expected = inference.sample_grid(registry.get("vae-z10").model, 3, 4, 7)
     assert np.array_equal(grid, pictures.upscale(expected, studio.GRID_SCALE))
-    assert np.array_equal(grid, studio.sample_grid(registry, 3.0, 4, 7, 1.0, False, studio.FROM_PRIOR, "vae-z10"))
-    binary = studio.sample_grid(registry, 2, 2, 0, 1.0, True, studio.FROM_PRIOR, "vae-z10")
+    assert np.array_equal(grid, studio.sample_grid(registry, 3.0, 4, 7, 1.0, False, studio.FROM_PRIOR, "vae-z10").pixels)
+    binary = studio.sample_grid(registry, 2, 2, 0, 1.0, True, studio.FROM_PRIOR, "vae-z10").pixels
     assert set(np.unique(binary)) <= {0, 255}
 
 
@@ -168,11 +171,13 @@ def test_sample_grid_draws_from_the_learned_distribution_when_asked(registry):
     bundle = registry.get("vae-z2")
     bundle.latent_mixture = fit_mixture(codes, np.zeros(400, int), choices=(2,))
     try:
-        learned = studio.sample_grid(registry, 2, 3, 1, 1.0, False, studio.FROM_LEARNED, "vae-z2")
-        expected = inference.sample_grid(bundle.model, 2, 3, 1, mixture=bundle.latent_mixture)
+        shown = studio.sample_grid(registry, 2, 3, 1, 0.5, False, studio.FROM_LEARNED, "vae-z2")
+        learned = shown.pixels
+        assert shown.name == "vae-z2-grid-seed1-learned-t0.5.png"
+        expected = inference.sample_grid(bundle.model, 2, 3, 1, 0.5, mixture=bundle.latent_mixture)
         assert np.array_equal(learned, pictures.upscale(expected, studio.GRID_SCALE))
-        assert not np.array_equal(learned, studio.sample_grid(registry, 2, 3, 1, 1.0, False, studio.FROM_PRIOR,
-                                                              "vae-z2"))
+        assert not np.array_equal(learned, studio.sample_grid(registry, 2, 3, 1, 0.5, False, studio.FROM_PRIOR,
+                                                              "vae-z2").pixels)
     finally:
         bundle.latent_mixture = None
     with pytest.raises(InputError, match="vae-z2 has no learned latent distribution"):
@@ -199,13 +204,14 @@ def test_sample_grid_refuses_beyond_the_caps(registry, args, message):
 
 def test_the_map_actions_use_the_map_model_for_a_model_that_is_not_2d(registry):
     manifold = studio.latent_manifold(registry, "vae-z10")
-    assert manifold.shape == studio.MANIFOLD_SHAPE and np.array_equal(manifold, studio.latent_manifold(registry,
-                                                                                                       "vae-z2"))
+    assert manifold.pixels.shape == studio.MANIFOLD_SHAPE and manifold.name == "vae-z2-manifold.png"
+    assert np.array_equal(manifold.pixels, studio.latent_manifold(registry, "vae-z2").pixels)
     view = studio.latent_map(registry, 1.0, -1.0, "vae-z10")
-    assert view.plane.ndim == 3 and view.plane.shape[2] == 3
-    assert np.array_equal(view.decoded, studio.decode(registry, [1.0, -1.0], "vae-z2"))
+    assert view.plane.pixels.ndim == 3 and view.plane.pixels.shape[2] == 3
+    assert np.array_equal(view.decoded.pixels, studio.decode(registry, [1.0, -1.0], "vae-z2").pixels)
+    assert view.decoded.name == "vae-z2-decoded-z1_+1.00_z2_-1.00.png"
     marked = studio.latent_map(registry, 1.0, -1.0, "vae-z10", preprocess_drawing(sketch_of_a_one()))
-    assert not np.array_equal(marked.plane, view.plane)  # the drawing's cross and ellipse
+    assert not np.array_equal(marked.plane.pixels, view.plane.pixels)  # the drawing's cross and ellipse
     with pytest.raises(InputError, match="latent value 2 is NaN"):
         studio.latent_map(registry, 0.0, math.nan, "vae-z2")
 
@@ -226,18 +232,42 @@ def test_a_click_on_the_manifold_picks_that_tile(registry):
         studio.manifold_click(width, 0)
 
 
+def test_a_click_on_the_latent_plane_picks_the_latent_under_it(registry):
+    view = studio.latent_map(registry, 1.0, -2.0, "vae-z2")
+    picture = studio._unmarked_map(registry.get("vae-z2"))
+    x, y = np.round(picture.to_pixel([1.0, -2.0])).astype(int)
+    assert studio.plane_click(registry, x, y, "vae-z10") == pytest.approx([1.0, -2.0], abs=0.03)
+    assert view.plane.pixels.shape == picture.pixels.shape
+    with pytest.raises(InputError, match="Click inside the plot"):
+        studio.plane_click(registry, 0, 0, "vae-z2")
+
+
 def test_interpolate_between_drawings_and_between_random_digits(registry):
     strip = studio.interpolate(registry, sketch_of_a_one(), sketch_of_a_one(40), studio.ENDPOINTS_DRAWINGS, 5, 0,
                                "vae-z10")
-    assert strip.shape == tuple(studio.STRIP_SCALE * side for side in pictures.tiled_shape(1, 5))
+    assert strip.pixels.shape == tuple(studio.STRIP_SCALE * side for side in pictures.tiled_shape(1, 5))
+    assert strip.name == "vae-z10-interpolation.png"
     random = studio.interpolate(registry, None, None, studio.ENDPOINTS_RANDOM, 4, 3, "vae-z10")
-    assert np.array_equal(random, studio.interpolate(registry, None, None, studio.ENDPOINTS_RANDOM, 4, 3, "vae-z10"))
-    assert not np.array_equal(random, studio.interpolate(registry, None, None, studio.ENDPOINTS_RANDOM, 4, 4,
-                                                         "vae-z10"))
+    assert np.array_equal(random.pixels, studio.interpolate(registry, None, None, studio.ENDPOINTS_RANDOM, 4, 3,
+                                                            "vae-z10").pixels)
+    assert not np.array_equal(random.pixels, studio.interpolate(registry, None, None, studio.ENDPOINTS_RANDOM, 4, 4,
+                                                                "vae-z10").pixels)
+    assert random.name == "vae-z10-interpolation-seed3.png"
+
+
+def test_a_long_interpolation_wraps_into_rows(registry):
+    strip = studio.interpolate(registry, endpoints=studio.ENDPOINTS_RANDOM, frames=MAX_INTERPOLATION_FRAMES,
+                               model="vae-z10")
+    rows = -(-MAX_INTERPOLATION_FRAMES // studio.STRIP_COLUMNS)
+    assert strip.pixels.shape == tuple(studio.STRIP_SCALE * side
+                                       for side in pictures.tiled_shape(rows, studio.STRIP_COLUMNS))
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"start": None}, re.escape(NO_DRAWING)), ({"frames": 1}, "frames must be between 2"),
+    ({"start": None}, "The start digit's pad is empty: draw a digit on it, or interpolate between two random digits"),
+    ({"end": {"composite": None, "layers": []}}, "The end digit's pad is empty"),
+    ({"end": "data:image/png;base64,???"}, "The end digit: The drawing's data URL is not valid base64"),
+    ({"frames": 1}, "frames must be between 2"),
     ({"frames": MAX_INTERPOLATION_FRAMES + 1}, "frames"), ({"endpoints": "two cats"}, "endpoints must be one of"),
     ({"endpoints": studio.ENDPOINTS_RANDOM, "seed": -1}, "seed must be between"),
 ])
@@ -251,9 +281,10 @@ def test_interpolate_refuses_with_a_sentence(registry, kwargs, message):
 def test_generate_digit_tiles_the_digits_draws(registry):
     picture = studio.generate_digit(registry, 3, 10, 1, 1.0, "vae-z10")
     columns = studio.GENERATED_COLUMNS
-    assert picture.shape == tuple(studio.STRIP_SCALE * side for side in pictures.tiled_shape(2, columns))
+    assert picture.pixels.shape == tuple(studio.STRIP_SCALE * side for side in pictures.tiled_shape(2, columns))
     expected = inference.generate_digit(registry.get("vae-z10").model, fake_class_stats(10), 3, 10, 1)
-    assert np.array_equal(picture, pictures.upscale(pictures.tile(expected, columns), studio.STRIP_SCALE))
+    assert np.array_equal(picture.pixels, pictures.upscale(pictures.tile(expected, columns), studio.STRIP_SCALE))
+    assert picture.name == "vae-z10-digit3-seed1.png"
 
 
 @pytest.mark.parametrize("model, digit, count, message", [

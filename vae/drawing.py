@@ -49,13 +49,17 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 """PIL modes read as numbers rather than converted to 8 bits (which would clip them)."""
 
-NO_DRAWING = "No drawing was received: draw a digit on the pad (API callers: send the picture as 'composite')."
+NO_DRAWING = "The pad is empty: draw a digit on it first."
 NO_IMAGE = "No image was received: upload a picture of a digit."
 BLANK = "No ink was found: draw or upload a digit."
 DOT = "The ink is too small to be a digit (a dot, or a blob with no strokes): draw the digit with lines, larger."
 FULL = "Ink covers almost the whole canvas, so there is no digit shape: clear it and draw a digit."
 NOT_A_DRAWING = ("Expected the drawing as a PNG data URL ('data:image/png;base64,...') or the sketchpad's dict of "
                  "background, layers and composite, got {}.")
+
+
+class EmptyDrawing(InputError):
+    """Nothing was drawn: the pad is empty (the caller may say which pad)."""
 
 
 def drawing_to_ink(value: object, upload_folder: Path | None = None) -> np.ndarray:
@@ -66,7 +70,7 @@ def drawing_to_ink(value: object, upload_folder: Path | None = None) -> np.ndarr
     Python callers may also put arrays and PIL images in it. Only files inside upload_folder are read (none without).
     """
     if value is None or isinstance(value, str) and not value:
-        raise InputError(NO_DRAWING)
+        raise EmptyDrawing(NO_DRAWING)
     if isinstance(value, str) and value.startswith("data:"):
         return _canvas_ink(data_url_image(value))
     if not isinstance(value, dict):
@@ -113,7 +117,7 @@ def _sketch_ink(value: dict) -> np.ndarray:
         raise InputError(f"Expected the sketchpad's layers as a list of pictures, got {type(layers).__name__}.")
     layers = [_canvas_ink(layer) for layer in layers or [] if layer is not None]
     if not layers:
-        raise InputError(NO_DRAWING)
+        raise EmptyDrawing(NO_DRAWING)
     if len({layer.shape for layer in layers}) > 1:
         raise InputError("The drawing's layers have different sizes.")
     return np.maximum.reduce(layers)

@@ -107,6 +107,10 @@ class MapPicture:
         """Pixel (x, y) `(2,)` of latent z `(2,)`."""
         return self.origin + self.scale * np.asarray(z, dtype=np.float64)
 
+    def to_latent(self, pixel: np.ndarray) -> np.ndarray:
+        """Latent z `(2,)` under pixel (x, y) `(2,)`: the inverse of to_pixel."""
+        return (np.asarray(pixel, dtype=np.float64) - self.origin) / self.scale
+
 
 def latent_map(test_means: np.ndarray | None, test_labels: np.ndarray | None, manifold_image: np.ndarray | None = None,
                extent: float = LATENT_SLIDER_RANGE) -> Figure:

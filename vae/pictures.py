@@ -2,7 +2,13 @@
 
 No maths of the model here: these take pixels in [0, 1] and lay them out.
 """
+import hashlib
+import io
+import os
+from pathlib import Path
+
 import numpy as np
+from PIL import Image
 
 from vae import validation
 from vae.limits import MAX_DISPLAY_PIXELS, MAX_GRID_COLUMNS, MAX_UPSCALE_FACTOR
@@ -55,6 +61,21 @@ def upscale(image: np.ndarray, factor: int) -> np.ndarray:
         raise InputError(f"the upscaled picture would exceed {MAX_DISPLAY_PIXELS:,} pixels; use a smaller factor")
     pixels = np.round(np.clip(np.nan_to_num(image), 0, 1) * 255).astype(np.uint8)
     return pixels.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def save_png(pixels: np.ndarray, name: str, folder: Path) -> Path:
+    """A picture `(H, W)` or `(H, W, 3)` uint8 as the PNG file folder/<content hash>/name: its name says what it is,
+    and the same picture is always the same file (written once, atomically)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    data = buffer.getvalue()
+    path = Path(folder) / hashlib.sha256(data).hexdigest()[:20] / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    return path
 
 
 def manifold_axes(extent: float, steps: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,8 @@
 """One function per thing a person can do in the app: raw UI or API values and the model registry in, pictures and
 text ready to show out. Every untrusted value is checked here (vae.validation) before it reaches the model.
 
-Pictures are uint8 arrays `(H, W)` (or `(H, W, 3)` for the latent map), digits upscaled to crisp pixel blocks.
+Pictures are uint8 arrays `(H, W)` (or `(H, W, 3)` for the latent map), digits upscaled to crisp pixel blocks, each
+with the file name it downloads under, which says what it is.
 """
 import functools
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from vae import captions, figures, inference, pictures, validation
-from vae.drawing import preprocess_drawing, preprocess_upload
+from vae.drawing import EmptyDrawing, preprocess_drawing, preprocess_upload
 from vae.limits import (
     DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MANIFOLD_STEPS, MAX_GENERATED_DIGITS,
     MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_SEED, MAX_TEMPERATURE, POSTERIOR_SAMPLES,
@@ -19,8 +20,6 @@ from vae.registry import ModelBundle, Registry
 from vae.typicality import DigitClusters
 from vae.validation import InputError
 
-Picture = np.ndarray
-"""A picture ready to show: `(H, W)` or `(H, W, 3)` uint8."""
 DIGIT_SCALE = 8
 """One 28×28 digit is shown at 224×224, each pixel a crisp block."""
 STRIP_SCALE = 4
@@ -28,16 +27,27 @@ STRIP_SCALE = 4
 GRID_SCALE = 2
 """Sample grids and the manifold at 56×56 per digit."""
 GENERATED_COLUMNS = 8
+STRIP_COLUMNS = 12
+"""Interpolation frames per row: a long strip wraps into rows."""
 DEFAULT_FRAMES, DEFAULT_GENERATED = 10, 16
 MANIFOLD_SHAPE = tuple(GRID_SCALE * side for side in pictures.tiled_shape(MANIFOLD_STEPS, MANIFOLD_STEPS))
 """(H, W) of the manifold picture shown on the latent map tab."""
 ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM = "my two drawings", "two random digits"
+ENDPOINTS = [ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM]
 FROM_PRIOR, FROM_LEARNED = "the prior N(0, I)", "the learned latent distribution"
 SAMPLE_SOURCES = [FROM_PRIOR, FROM_LEARNED]
 DIGITS = range(10)
 NO_DRAWING = "Draw or upload a digit on the Draw tab first."
 ACTIVE_KL = 0.01
 """Nats of KL per digit below which a latent dimension carries no information: the decoder ignores it."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture ready to show, and the file name it downloads under."""
+
+    pixels: np.ndarray  # (H, W) or (H, W, 3) uint8
+    name: str  # e.g. vae-z32-grid-seed0.png
 
 
 @dataclass(frozen=True)
@@ -98,10 +108,11 @@ def reconstruct_digit(registry: Registry, digit: np.ndarray, model: object) -> R
     result = inference.reconstruct(bundle.model, digit)
     clusters = _digit_clusters(bundle)
     reading = clusters.read(result.posterior_mean, result.iwae_nll) if clusters else None
+    samples = pictures.tile(result.posterior_samples, POSTERIOR_SAMPLES)
     return ReconstructionView(
-        model_input=pictures.upscale(result.model_input, DIGIT_SCALE),
-        reconstruction=pictures.upscale(result.reconstruction, DIGIT_SCALE),
-        posterior_samples=pictures.upscale(pictures.tile(result.posterior_samples, POSTERIOR_SAMPLES), STRIP_SCALE),
+        model_input=Picture(pictures.upscale(result.model_input, DIGIT_SCALE), "digit-28x28.png"),
+        reconstruction=Picture(pictures.upscale(result.reconstruction, DIGIT_SCALE), f"{bundle.name}-reconstruction.png"),
+        posterior_samples=Picture(pictures.upscale(samples, STRIP_SCALE), f"{bundle.name}-posterior-samples.png"),
         posterior_chart=figures.posterior_chart(result.posterior_mean, result.posterior_std),
         scores=captions.reconstruction_summary(result, reading, (bundle.metrics or {}).get("test")),
         digit=result.model_input,
@@ -112,7 +123,7 @@ def decode(registry: Registry, values: object, model: object) -> Picture:
     """The digit decoded from the first z_dim slider values (the sliders past the model's z_dim are ignored)."""
     bundle = registry.get(model)
     z = validation.latent(values, bundle.model.z_dim, extra_ignored=True)
-    return pictures.upscale(inference.decode(bundle.model, z)[0], DIGIT_SCALE)
+    return Picture(pictures.upscale(inference.decode(bundle.model, z)[0], DIGIT_SCALE), f"{bundle.name}-decoded.png")
 
 
 def latent_dimensions(registry: Registry, model: object) -> list[LatentDimension]:
@@ -146,16 +157,19 @@ def sample_grid(registry: Registry, rows: object = DEFAULT_GRID_ROWS, columns: o
             raise InputError(f"{bundle.name} has no learned latent distribution (fit one with fit_latents.py): "
                              "sample from the prior")
         mixture = bundle.latent_mixture
-    grid = inference.sample_grid(
-        bundle.model, validation.bounded_int(rows, "rows", 1, MAX_GRID_ROWS),
-        validation.bounded_int(columns, "columns", 1, MAX_GRID_COLUMNS), _seed(seed), _temperature(temperature),
-        validation.boolean(binary, "binary"), mixture)
-    return pictures.upscale(grid, GRID_SCALE)
+    rows = validation.bounded_int(rows, "rows", 1, MAX_GRID_ROWS)
+    columns = validation.bounded_int(columns, "columns", 1, MAX_GRID_COLUMNS)
+    seed, temperature, binary = _seed(seed), _temperature(temperature), validation.boolean(binary, "binary")
+    grid = inference.sample_grid(bundle.model, rows, columns, seed, temperature, binary, mixture)
+    name = (f"{bundle.name}-grid-seed{seed}" + ("-learned" if mixture else "") + _temperature_tag(temperature)
+            + ("-binary" if binary else "") + ".png")
+    return Picture(pictures.upscale(grid, GRID_SCALE), name)
 
 
 def latent_manifold(registry: Registry, model: object) -> Picture:
     """The 2-D model's decodes over the latent square (a click on it moves the map's point)."""
-    return pictures.upscale(_manifold(registry.for_map(model)), GRID_SCALE)
+    bundle = registry.for_map(model)
+    return Picture(pictures.upscale(_manifold(bundle), GRID_SCALE), f"{bundle.name}-manifold.png")
 
 
 def latent_map(registry: Registry, z1: object, z2: object, model: object, digit: np.ndarray | None = None
@@ -165,7 +179,10 @@ def latent_map(registry: Registry, z1: object, z2: object, model: object, digit:
     z = validation.latent([z1, z2], 2)
     mean, std = inference.posterior(bundle.model, digit) if digit is not None else (None, None)
     plane = figures.mark_latent_map(_unmarked_map(bundle), z, mean, std)
-    return LatentMapView(plane, pictures.upscale(inference.decode(bundle.model, z)[0], DIGIT_SCALE))
+    point = f"z1_{z[0]:+.2f}_z2_{z[1]:+.2f}"
+    return LatentMapView(Picture(plane, f"{bundle.name}-latent-map-{point}.png"),
+                         Picture(pictures.upscale(inference.decode(bundle.model, z)[0], DIGIT_SCALE),
+                                 f"{bundle.name}-decoded-{point}.png"))
 
 
 def manifold_click(x: object, y: object) -> np.ndarray:
@@ -173,19 +190,35 @@ def manifold_click(x: object, y: object) -> np.ndarray:
     return pictures.manifold_point(x, y, MANIFOLD_SHAPE, LATENT_SLIDER_RANGE, MANIFOLD_STEPS)
 
 
-def interpolate(registry: Registry, start: object = None, end: object = None, endpoints: object = ENDPOINTS_DRAWINGS,
+def plane_click(registry: Registry, x: object, y: object, model: object) -> np.ndarray:
+    """The latent (z1, z2) `(2,)` under the clicked pixel (x, y) of the latent plane, clipped to the sliders' range;
+    a click outside the plot is refused."""
+    picture = _unmarked_map(registry.for_map(model))
+    left, top, right, bottom = picture.plot_box
+    x, y = (validation.bounded_int(v, name, 0, side - 1) for v, name, side in
+            ((x, "x", picture.pixels.shape[1]), (y, "y", picture.pixels.shape[0])))
+    if not (left <= x < right and top <= y < bottom):
+        raise InputError("Click inside the plot of the latent plane to move the point there.")
+    return inference.slider_latent(picture.to_latent(np.array([x, y])))
+
+
+def interpolate(registry: Registry, start: object = None, end: object = None, endpoints: object = ENDPOINTS_RANDOM,
                 frames: object = DEFAULT_FRAMES, seed: object = 0, model: object = None,
                 upload_folder: Path | None = None) -> Picture:
-    """A strip of decodes along the line between two drawings' posterior means (or two random latents); the drawings
-    as reconstruct_drawing takes them."""
-    vae = registry.get(model).model
-    endpoints = validation.choice(endpoints, "endpoints", [ENDPOINTS_DRAWINGS, ENDPOINTS_RANDOM])
+    """A strip of decodes (wrapping into rows of STRIP_COLUMNS) along the line between two drawings' posterior means,
+    or two random latents; the drawings as reconstruct_drawing takes them."""
+    bundle = registry.get(model)
+    endpoints = validation.choice(endpoints, "endpoints", ENDPOINTS)
+    frames = validation.bounded_int(frames, "frames", 2, MAX_INTERPOLATION_FRAMES)
     if endpoints == ENDPOINTS_RANDOM:
-        ends = inference.random_latents(vae, 2, _seed(seed))
+        seed = _seed(seed)
+        ends, name = inference.random_latents(bundle.model, 2, seed), f"{bundle.name}-interpolation-seed{seed}.png"
     else:
-        ends = [inference.posterior_mean(vae, preprocess_drawing(drawing, upload_folder)) for drawing in (start, end)]
-    strip = inference.interpolate(vae, *ends, validation.bounded_int(frames, "frames", 2, MAX_INTERPOLATION_FRAMES))
-    return pictures.upscale(pictures.tile(strip, len(strip)), STRIP_SCALE)
+        ends = [inference.posterior_mean(bundle.model, _drawing_on(pad, drawing, upload_folder))
+                for pad, drawing in (("start", start), ("end", end))]
+        name = f"{bundle.name}-interpolation.png"
+    strip = inference.interpolate(bundle.model, *ends, frames)
+    return Picture(pictures.upscale(pictures.tile(strip, STRIP_COLUMNS), STRIP_SCALE), name)
 
 
 def generate_digit(registry: Registry, digit: object = 0, count: object = DEFAULT_GENERATED, seed: object = 0,
@@ -198,9 +231,26 @@ def generate_digit(registry: Registry, digit: object = 0, count: object = DEFAUL
     if str(digit) not in bundle.class_stats["classes"]:
         raise InputError(f"this model's class statistics have no digit {digit}")
     count = validation.bounded_int(count, "count", 1, MAX_GENERATED_DIGITS)
-    images = inference.generate_digit(bundle.model, bundle.class_stats, digit, count, _seed(seed),
-                                      _temperature(temperature))
-    return pictures.upscale(pictures.tile(images, min(count, GENERATED_COLUMNS)), STRIP_SCALE)
+    seed, temperature = _seed(seed), _temperature(temperature)
+    images = inference.generate_digit(bundle.model, bundle.class_stats, digit, count, seed, temperature)
+    return Picture(pictures.upscale(pictures.tile(images, min(count, GENERATED_COLUMNS)), STRIP_SCALE),
+                   f"{bundle.name}-digit{digit}-seed{seed}{_temperature_tag(temperature)}.png")
+
+
+def _drawing_on(pad: str, drawing: object, upload_folder: Path | None) -> np.ndarray:
+    """The MNIST-style digit `(28, 28)` drawn on the Interpolate pad named pad ("start", "end"); a refusal names it."""
+    try:
+        return preprocess_drawing(drawing, upload_folder)
+    except EmptyDrawing:
+        raise InputError(f"The {pad} digit's pad is empty: draw a digit on it, or interpolate between two random "
+                         "digits.") from None
+    except InputError as error:
+        raise InputError(f"The {pad} digit: {error}") from None
+
+
+def _temperature_tag(temperature: float) -> str:
+    """'-t0.8' for a file name, '' at the default temperature 1."""
+    return "" if temperature == 1 else f"-t{temperature:g}"
 
 
 def _seed(seed: object) -> int:
