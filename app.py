@@ -52,6 +52,9 @@ log = logging.getLogger("vae-digit-studio")
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate")
 CSS = """
 .digit img, .strip img { image-rendering: pixelated; }
+.digit .image-container, .strip .image-container, #grid .image-container, #map-plot .image-container {
+  padding-top: 36px;  /* the label and the download/fullscreen buttons sit above the picture, not on its digits */
+}
 #latent-sliders { display: block !important; }
 #latent-sliders > .form { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr));
                          background: none; }
@@ -240,9 +243,9 @@ def latent_slider(**kwargs) -> gr.Slider:
     return gr.Slider(-LATENT_SLIDER_RANGE, LATENT_SLIDER_RANGE, value=0.0, step=SLIDER_STEP, precision=2, **kwargs)
 
 
-def temperature_slider() -> gr.Slider:
-    """The prior's standard-deviation scale."""
-    return gr.Slider(0.1, MAX_TEMPERATURE, value=1.0, step=0.05, label="temperature (prior std scale)")
+def temperature_slider(value: float = 1.0) -> gr.Slider:
+    """The scale of the latent distribution's standard deviation."""
+    return gr.Slider(0.1, MAX_TEMPERATURE, value=value, step=0.05, label="temperature (prior std scale)")
 
 
 def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Blocks:
@@ -350,7 +353,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                     count = gr.Slider(1, MAX_GENERATED_DIGITS, value=studio.DEFAULT_GENERATED, step=1, precision=0,
                                       label="how many")
                     generate_seed = seed_box(elem_id="generate-seed")
-                    generate_temperature = temperature_slider()
+                    generate_temperature = temperature_slider(studio.GENERATE_TEMPERATURE)
                     generate_button = gr.Button("Generate", variant="primary")
                 with gr.Column(scale=2):
                     gr.Markdown("**Decodes of latents drawn from the digit's Gaussian fit** (class_stats.json, "

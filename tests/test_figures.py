@@ -84,7 +84,7 @@ def test_latent_map_without_test_digits_still_explains_the_marks():
 
 def test_render_maps_the_latent_square_onto_the_plot_box(picture):
     left, top, right, bottom = picture.plot_box
-    assert picture.pixels.shape == (520, 640, 3) and picture.pixels.dtype == np.uint8
+    assert picture.pixels.shape == (520, 700, 3) and picture.pixels.dtype == np.uint8
     np.testing.assert_allclose(picture.to_pixel([-2.0, 2.0]), [left, top], atol=1.5)
     np.testing.assert_allclose(picture.to_pixel([2.0, -2.0]), [right, bottom], atol=1.5)
 
@@ -99,7 +99,11 @@ def test_marks_show_the_point_and_the_drawing_posterior_where_they_lie(picture):
     point, mean, std = np.array([1.0, -0.5]), np.array([-1.0, 0.5]), np.array([0.3, 0.6])
     marked = figures.mark_latent_map(picture, point, mean, std)
     assert colour_at(marked, picture.to_pixel(point)) == CRIMSON
-    assert colour_at(marked, picture.to_pixel(mean)) == BLACK  # the cross
+    centre = picture.to_pixel(mean)
+    assert colour_at(marked, centre) == colour_at(before, centre)  # nothing hides the ellipse's inside
+    gap = (np.abs(picture.scale) * std).max() + 3
+    for direction in ([1, 1], [-1, -1], [1, -1]):  # the cross's arms point at the ellipse from outside it
+        assert colour_at(marked, centre + (gap + figures.CROSS_ARM / 2) * np.array(direction) / np.sqrt(2)) == BLACK
     for edge in (mean + [std[0], 0], mean - [0, std[1]]):  # the 1-σ ellipse passes through mean ± std per axis
         x, y = np.round(picture.to_pixel(edge)).astype(int)
         assert (marked[y - 1:y + 2, x - 1:x + 2] == 0).all(axis=-1).any()

@@ -27,8 +27,8 @@ POINT_COLOUR, MARK_COLOUR = "crimson", "black"
 POINT_LABEL, DRAWING_LABEL = "decoded point", "your drawing (1σ)"
 STAR_RADIUS, STAR_INNER_RATIO = 12, 0.4
 """The decoded point's star on the latent map: outer radius in pixels, inner corners' share of it."""
-CROSS_ARM = 7
-"""Half the size of the drawing's cross on the latent map, in pixels."""
+CROSS_ARM = 8
+"""Length of each arm of the drawing's cross on the latent map, in pixels."""
 
 
 def posterior_chart(mean: np.ndarray, std: np.ndarray) -> str:
@@ -117,7 +117,7 @@ def latent_map(test_means: np.ndarray | None, test_labels: np.ndarray | None, ma
     """The unchanging layers of the 2-D latent plane: test posterior means `(n, 2)` coloured by digit `(n,)` over
     the decoded manifold `(H, W)`, each drawn when given, with a legend that also explains mark_latent_map's marks.
     """
-    fig = Figure(figsize=(6.4, 5.2), dpi=100, layout="constrained")
+    fig = Figure(figsize=(7.0, 5.2), dpi=100, layout="constrained")
     ax = fig.subplots()
     if manifold_image is not None:
         draw_manifold(ax, manifold_image, extent)
@@ -129,8 +129,9 @@ def latent_map(test_means: np.ndarray | None, test_labels: np.ndarray | None, ma
                        color=POINT_COLOUR)]
     fig.legend(handles, labels + [DRAWING_LABEL, POINT_LABEL], loc="outside right upper", fontsize="small",
                frameon=False)
-    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xlabel="z₁", ylabel="z₂", aspect="equal",
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xlabel="z₁", aspect="equal",
            title="Latent plane: test digits' posterior means")
+    ax.set_ylabel("z₂", rotation=0, labelpad=10, va="center")  # upright: turned, the subscript glyph was clipped
     return fig
 
 
@@ -162,10 +163,13 @@ def mark_latent_map(picture: MapPicture, point: np.ndarray | None = None, drawin
     if drawing_mean is not None and drawing_std is not None:
         centre = picture.to_pixel(drawing_mean) - offset
         radii = np.abs(picture.scale) * np.asarray(drawing_std, dtype=np.float64)
-        draw.ellipse([*(centre - radii), *(centre + radii)], outline=MARK_COLOUR, width=2)
-        for sign in (1, -1):
-            arm = np.array([CROSS_ARM, sign * CROSS_ARM])
-            draw.line([*(centre - arm), *(centre + arm)], fill=MARK_COLOUR, width=3)
+        for colour, width in (("white", 4), (MARK_COLOUR, 2)):  # a white halo keeps it visible over the dots
+            draw.ellipse([*(centre - radii - width / 2 + 1), *(centre + radii + width / 2 - 1)], outline=colour,
+                         width=width)
+        gap = radii.max() + 3  # the cross's arms point at the ellipse from outside, so that it is never hidden
+        for direction in np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]]) / np.sqrt(2):
+            draw.line([*(centre + gap * direction), *(centre + (gap + CROSS_ARM) * direction)], fill=MARK_COLOUR,
+                      width=3)
     image.paste(plot, (left, top))
     if point is not None:  # unclipped: the star stays whole at the square's edges, where the sliders end
         ImageDraw.Draw(image).polygon(star_vertices(picture.to_pixel(point), STAR_RADIUS), fill=POINT_COLOUR,
