@@ -273,36 +273,37 @@ def expect_kept(page, elem_id: str, source: str | None) -> None:
     assert not page.locator(f"#{elem_id}").get_by_text("Error").count()
 
 
+def mistake(page, tab: str, output: str, act, sentence: str) -> None:
+    """On tab, make a mistake (act): the sentence shows, and #output keeps the picture it showed on arrival."""
+    open_tab(page, tab)
+    before = wait_for_new_image(page, output, None)
+    act()
+    expect_warning(page, sentence)
+    expect_kept(page, output, before)
+
+
+def negative_seed(page, seed_id: str, button: str):
+    """A mistake: -5 typed as the seed, then the button pressed."""
+    def act():
+        page.locator(f"#{seed_id} input").fill("-5")
+        page.get_by_role("button", name=button, exact=True).click()
+    return act
+
+
 def test_a_mistake_on_any_tab_is_a_warning_and_keeps_controls_and_pictures(app, tmp_path):
     page = open_page(app)
-    open_tab(page, "Latent sliders")
-    decoded = wait_for_new_image(page, "decoded", None)
-    page.get_by_role("button", name="use my drawing").click()
-    expect_warning(page, "Draw or upload a digit on the Draw tab first.")
-    expect_kept(page, "decoded", decoded)
+    mistake(page, "Latent sliders", "decoded", page.get_by_role("button", name="use my drawing").click,
+            "Draw or upload a digit on the Draw tab first.")
     assert page.locator("#slider-z1 input[type='range']").is_visible()
-
-    open_tab(page, "Sample grid")
-    grid = wait_for_new_image(page, "grid", None)
-    page.locator("#grid-seed input").fill("-5")
-    page.get_by_role("button", name="Sample", exact=True).click()
-    expect_warning(page, "seed must be between 0 and")
-    expect_kept(page, "grid", grid)
+    mistake(page, "Sample grid", "grid", negative_seed(page, "grid-seed", "Sample"), "seed must be between 0 and")
     assert page.locator("#grid-seed input").is_visible()
 
-    open_tab(page, "Interpolate")
-    strip = wait_for_new_image(page, "strip", None)
-    page.get_by_label("my two drawings").check()
-    page.get_by_role("button", name="Interpolate", exact=True).click()
-    expect_warning(page, "The start digit's pad is empty")
-    expect_kept(page, "strip", strip)
-
-    open_tab(page, "Generate a digit")
-    generated = wait_for_new_image(page, "generated", None)
-    page.locator("#generate-seed input").fill("-5")
-    page.get_by_role("button", name="Generate", exact=True).click()
-    expect_warning(page, "seed must be between 0 and")
-    expect_kept(page, "generated", generated)
+    def interpolate_empty_pads():
+        page.get_by_label("my two drawings").check()
+        page.get_by_role("button", name="Interpolate", exact=True).click()
+    mistake(page, "Interpolate", "strip", interpolate_empty_pads, "The start digit's pad is empty")
+    mistake(page, "Generate a digit", "generated", negative_seed(page, "generate-seed", "Generate"),
+            "seed must be between 0 and")
 
     open_tab(page, "Draw & reconstruct")
     page.get_by_role("tab", name="Upload", exact=True).click()
