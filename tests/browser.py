@@ -1,5 +1,5 @@
-"""Debian's Chromium driven by playwright, for the browser tests and bench/bench_pad.py: how to launch it, and how a
-person draws on one of the app's pads (a mouse stroke, no tool chosen first)."""
+"""Debian's Chromium driven by playwright, for the browser tests and bench/bench_pad.py and bench_sliders.py: how to
+launch it, and how a person draws on one of the app's pads (a mouse stroke, no tool chosen first)."""
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
