@@ -3,8 +3,8 @@
 The page decodes the sliders itself (static/decoder.js). Chromium drags the z1 slider of the Latent sliders tab with the
 mouse, back and forth, one move at a time, and the page measures on its performance.now() clock, from each `input`
 event of the slider (its timeStamp) to the next animation frame after the page decoder drew the digit (its "decoded"
-event). Prints the median and p90 of that, the page's decode + draw alone (the decoder called directly), the requests
-sent to the server while dragging, and the load.
+event). Prints the median and p90 of that, the page's decode + draw alone (the decoder called directly), the events
+the app was asked to run while dragging, and the load.
 
     /work/bin/heavy python bench/bench_sliders.py [--steps 200] [--model vae-z32] [--url http://127.0.0.1:7860/]
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app import PAGE_DECODER_ID  # noqa: E402
 from tests.app_server import running_app  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, is_server_call  # noqa: E402
 
 SLIDER = "#slider-z1 input[type='range']"
 CANVAS = f"#{PAGE_DECODER_ID} canvas"
@@ -50,8 +50,8 @@ DIRECT = """([canvas, count]) => {
 
 
 def timed_drag(url: str, steps: int, model: str) -> tuple[list[float], float, int, str]:
-    """(input → frame after the draw, in ms, for each slider input while dragging; decode + draw alone in ms; requests
-    sent to the server while dragging; the browser's version)."""
+    """(input → frame after the draw, in ms, for each slider input while dragging; decode + draw alone in ms; server
+    calls (queue joins) while dragging; the browser's version)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -79,7 +79,7 @@ def timed_drag(url: str, steps: int, model: str) -> tuple[list[float], float, in
             page.mouse.move(box["x"] + (0.05 + 0.9 * (fraction if sweep % 2 == 0 else 1 - fraction)) * box["width"], y)
         page.wait_for_function(SETTLED)
         page.mouse.up()
-        sent = sum("/gradio_api/" in url for url in requests)
+        sent = sum(map(is_server_call, requests))
         times = page.evaluate("() => window.sliderTimer.times")
         direct = page.evaluate(DIRECT, [CANVAS, DIRECT_DECODES])
         version = browser.version
@@ -95,13 +95,13 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with contextlib.nullcontext(args.url) if args.url else running_app() as url:
-        times, direct, requests, version = timed_drag(url, args.steps, args.model)
+        times, direct, calls, version = timed_drag(url, args.steps, args.model)
     print(f"{len(times)} slider inputs from {args.steps} mouse moves on {url} (Chromium {version}, headless); "
           f"1-min load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
     print(f"slider input → next frame after the draw (ms)   median {statistics.median(times):6.2f}   "
           f"p90 {statistics.quantiles(times, n=10)[-1]:6.2f}")
     print(f"decode + draw alone (ms, mean of {DIRECT_DECODES})      {direct:6.2f}")
-    print(f"requests to the server while dragging          {requests}")
+    print(f"server calls while dragging (queue joins)      {calls}")
 
 
 if __name__ == "__main__":

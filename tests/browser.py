@@ -26,3 +26,9 @@ def draw(page, pad_id: str, stroke) -> None:
     for x, y in stroke[1:]:
         page.mouse.move(*pad_point(page, pad_id, x, y), steps=STROKE_STEPS)
     page.mouse.up()
+
+
+def is_server_call(url: str) -> bool:
+    """Whether a request asks the app to run an event: a page's queue join, or an API client's call (not the pictures
+    or files an earlier answer points to)."""
+    return "/gradio_api/queue/join" in url or "/gradio_api/call/" in url

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from app_server import ROOT, running_app
-from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, draw, pad_point
+from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, draw, is_server_call, pad_point
 from PIL import Image, ImageDraw
 
 from app import PAD_HINT, PAGE_DECODER_ID, SCORES_HINT
@@ -214,7 +214,7 @@ def test_dragging_a_slider_redraws_the_digit_in_the_page_with_no_server_call(pag
     server_calls = []
 
     def count(request) -> None:
-        if "/gradio_api/" in request.url:
+        if is_server_call(request.url):
             server_calls.append(request.url)
 
     page.on("request", count)
