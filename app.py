@@ -14,12 +14,14 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import fastapi
 import gradio as gr
 import torch
+from fastapi.routing import APIRoute
 from gradio.context import LocalContext
 from PIL import Image
 
-from vae import captions, pictures, studio
+from vae import captions, page_decoder, pictures, studio
 from vae.drawing import PAD_SIZE, PEN_WIDTH
 from vae.limits import (
     DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS,
@@ -27,10 +29,16 @@ from vae.limits import (
     POSTERIOR_SAMPLES,
 )
 from vae.registry import Registry, load_registry
-from vae.validation import InputError
+from vae.validation import MNIST_SIZE, InputError
 
-PAD_FILES = Path(__file__).resolve().parent / "static"
-"""The drawing pad's HTML, CSS and JavaScript (pad.html, pad.css, pad.js), read when the page is built."""
+STATIC = Path(__file__).resolve().parent / "static"
+"""The page's own HTML, CSS and JavaScript, read when the page is built: the drawing pad (pad.*) and the page decoder
+(decoder.*, decode_in_page.js)."""
+DECODER_ROUTE = "gradio_api/decoder"
+"""GET <app>/gradio_api/decoder/<model id>: a served model's decoder weights, for the page to decode the sliders itself
+(under gradio_api/ because a server-side-rendered Gradio app, as on Spaces, forwards only that prefix to Python)."""
+PAGE_DECODER_ID = "page-decoder"
+"""The page decoder's elem_id, by which its sliders' listener finds it (static/decode_in_page.js)."""
 PAD_HINT = "Draw a digit here"
 SCORES_HINT = "Draw a digit to see its scores."
 SLIDER_STEP = 0.05
@@ -228,9 +236,34 @@ def drawing_pad(label: str, **kwargs) -> gr.HTML:
     """A square canvas that draws from the first touch (mouse, pen or finger), with Undo and Clear; on pen up its
     value becomes the drawing as a PNG data URL (None once cleared), which fires its change event."""
     return gr.HTML(None, label=label, show_label=False, container=True, apply_default_css=False,
-                   html_template=(PAD_FILES / "pad.html").read_text(), css_template=(PAD_FILES / "pad.css").read_text(),
-                   js_on_load=(PAD_FILES / "pad.js").read_text(), size=PAD_SIZE, pen_width=PEN_WIDTH, hint=PAD_HINT,
+                   html_template=(STATIC / "pad.html").read_text(), css_template=(STATIC / "pad.css").read_text(),
+                   js_on_load=(STATIC / "pad.js").read_text(), size=PAD_SIZE, pen_width=PEN_WIDTH, hint=PAD_HINT,
                    **kwargs)
+
+
+def decoded_digit(label: str, model: str, sliders: list[gr.Slider]) -> gr.HTML:
+    """The sliders' digit, decoded by the page from the model's decoder weights (static/decoder.*) onto a canvas; its
+    child, the server's picture (`with decoded_digit(...): gr.Image(...)`), is shown while the page cannot decode. A drag
+    of one of the latent sliders (in latent order) is drawn from the slider's own input event."""
+    return gr.HTML(None, label=label, apply_default_css=False, elem_id=PAGE_DECODER_ID,
+                   html_template=(STATIC / "decoder.html").read_text(),
+                   css_template=(STATIC / "decoder.css").read_text(), js_on_load=(STATIC / "decoder.js").read_text(),
+                   route=DECODER_ROUTE, model=model, sliders=[slider.elem_id for slider in sliders], side=MNIST_SIZE,
+                   zoom=studio.DIGIT_SCALE)
+
+
+def decoder_route(registry: Registry) -> APIRoute:
+    """GET /DECODER_ROUTE/<model id>: the served model's decoder weights (vae/page_decoder.py), from memory; any other
+    id is 404, so nothing else on the server becomes reachable. Browsers keep a copy and ask again with its ETag."""
+    def decoder_weights(model: str, request: fastapi.Request) -> fastapi.Response:
+        if model not in registry.models:
+            raise fastapi.HTTPException(404, f"There is no model called {model!r}.")
+        weights = page_decoder.decoder_file(registry.models[model].model)
+        headers = {"ETag": weights.etag, "Cache-Control": "no-cache"}
+        if request.headers.get("If-None-Match") == weights.etag:
+            return fastapi.Response(status_code=304, headers=headers)
+        return fastapi.Response(weights.data, media_type="application/octet-stream", headers=headers)
+    return APIRoute(f"/{DECODER_ROUTE}/{{model:path}}", decoder_weights, methods=["GET"])
 
 
 def seed_box(**kwargs) -> gr.Number:
@@ -294,7 +327,8 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                                    in zip(on.latent_names, on.slider_settings(default.name, show_unused=False))]
                     show_unused = gr.Checkbox(value=False, elem_id="show-unused", **on.unused_toggle(default.name))
                 with gr.Column(scale=1, min_width=260):
-                    decoded = digit_image("decoded digit", elem_classes="digit", elem_id="decoded")
+                    with decoded_digit("decoded digit", default.name, sliders):
+                        decoded = digit_image("decoded digit", elem_classes="digit", elem_id="decoded")
                     random_button = gr.Button("random z")
                     zeros_button = gr.Button("all zeros")
                     use_drawing_button = gr.Button("use my drawing", variant="primary")
@@ -365,8 +399,10 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
         reconstruction_outputs = [model_input, reconstruction, posterior_samples, posterior_plot, scores, drawing]
         decode_wiring = {"fn": on.decode, "inputs_kwargs": {**dict(zip(on.latent_names, sliders)), "model": model_choice},
                          "outputs": decoded, "preprocess": False, "show_progress": "hidden",
-                         "concurrency_limit": DECODE_CONCURRENCY_LIMIT}
+                         "concurrency_limit": DECODE_CONCURRENCY_LIMIT, "trigger_mode": "always_last"}
         decode_event = {**decode_wiring, "api_visibility": "private"}
+        # the page decodes the sliders itself; when it cannot, the listener throws and .failure() asks the server
+        page_decode = {"fn": None, "js": (STATIC / "decode_in_page.js").read_text(), "inputs": [*sliders, model_choice]}
         map_inputs = [map_z1, map_z2, model_choice, drawing]
         grid_inputs = [rows, columns, grid_seed, grid_temperature, binary, sample_from, model_choice]
 
@@ -377,11 +413,13 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
         upload.upload(on.reconstruct_upload, [upload, model_choice], reconstruction_outputs,
                       api_name="reconstruct_upload", **HEAVY)
 
-        gr.on([slider.input for slider in sliders], **decode_wiring, trigger_mode="always_last", api_name="decode")
-        random_button.click(on.random_sliders, model_choice, sliders, api_visibility="private").then(**decode_event)
-        zeros_button.click(on.zero_sliders, None, sliders, api_visibility="private").then(**decode_event)
+        gr.on([slider.input for slider in sliders], **page_decode).failure(**decode_wiring, api_name="decode")
+        random_button.click(on.random_sliders, model_choice, sliders, api_visibility="private").then(
+            **page_decode).failure(**decode_event)
+        zeros_button.click(on.zero_sliders, None, sliders, api_visibility="private").then(
+            **page_decode).failure(**decode_event)
         use_drawing_button.click(on.drawing_sliders, [drawing, model_choice], sliders,
-                                 api_visibility="private").then(**decode_event)
+                                 api_visibility="private").then(**page_decode).failure(**decode_event)
 
         grid_button.click(on.sample_grid, grid_inputs, grid, api_name="sample_grid", **HEAVY)
 
@@ -402,7 +440,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
         model_change = model_choice.change(on.switch_model, [model_choice, show_unused],
                                            [model_card, show_unused, *sliders], api_visibility="private")
         show_unused.input(on.show_sliders, [model_choice, show_unused], sliders, api_visibility="private")
-        model_change.then(**decode_event)
+        model_change.then(**page_decode).failure(**decode_event)
         model_change.then(on.reconstruct_again, [drawing, model_choice], reconstruction_outputs,
                           api_visibility="private", **HEAVY)
         model_change.then(on.sample_grid, grid_inputs, grid, api_visibility="private", **HEAVY)
@@ -413,7 +451,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
         demo.load(on.sample_grid, grid_inputs, grid, api_visibility="private", **HEAVY)
         demo.load(on.interpolate, interpolation_inputs, strip, api_visibility="private", **HEAVY)
         demo.load(on.generate_digit, generate_inputs, generated, api_visibility="private", **HEAVY)
-        demo.load(**decode_event)
+        demo.load(**page_decode).failure(**decode_event)
 
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE, status_update_rate=STATUS_UPDATE_S)
     return demo
@@ -438,7 +476,8 @@ def configure_server() -> None:
 
 if __name__ == "__main__":
     configure_server()
+    served = load_registry()
     # show_error: a malformed API call (a word for a number, too few inputs) fails in Gradio's own checks before our
     # code; with this the caller reads Gradio's sentence ("didn't receive enough input values") instead of null.
-    build_demo(load_registry()).launch(theme=THEME, css=CSS, max_file_size=MAX_UPLOAD_BYTES, enable_monitoring=False,
-                                       show_error=True)
+    build_demo(served).launch(theme=THEME, css=CSS, max_file_size=MAX_UPLOAD_BYTES, enable_monitoring=False,
+                              show_error=True, app_kwargs={"routes": [decoder_route(served)]})

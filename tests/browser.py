@@ -1,5 +1,5 @@
-"""Debian's Chromium driven by playwright, for the browser tests and bench/bench_pad.py: how to launch it, and how a
-person draws on one of the app's pads (a mouse stroke, no tool chosen first)."""
+"""Debian's Chromium driven by playwright, for the browser tests and bench/bench_pad.py and bench_sliders.py: how to
+launch it, and how a person draws on one of the app's pads (a mouse stroke, no tool chosen first)."""
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,3 +26,9 @@ def draw(page, pad_id: str, stroke) -> None:
     for x, y in stroke[1:]:
         page.mouse.move(*pad_point(page, pad_id, x, y), steps=STROKE_STEPS)
     page.mouse.up()
+
+
+def is_server_call(url: str) -> bool:
+    """Whether a request asks the app to run an event: a page's queue join, or an API client's call (not the pictures
+    or files an earlier answer points to)."""
+    return "/gradio_api/queue/join" in url or "/gradio_api/call/" in url

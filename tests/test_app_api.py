@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+import safetensors.torch
+import torch
 from app_server import ROOT, call, latent_slider_count, running_app
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -20,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from vae.drawing import BLANK, DOT, FULL, NO_DRAWING
 from vae.limits import MAX_GRID_ROWS, MAX_LATENT_ABS
+from vae.model import VAE
 from vae.studio import FROM_LEARNED, FROM_PRIOR
 
 UNREACHABLE_REPO = "nobody-here/missing-vae"
@@ -157,6 +160,16 @@ def test_decode_ignores_sliders_beyond_the_models_dimensions(client):
     plain = pixels(client.predict(z1=1.0, model="vae-z2", api_name="/decode"))
     extra = pixels(client.predict(z1=1.0, z5=2.5, model="vae-z2", api_name="/decode"))
     np.testing.assert_array_equal(plain, extra)
+
+
+def test_the_page_downloads_each_served_models_decoder_and_nothing_else(app_url):
+    for name in ("vae-z32", "vae-z10", "vae-z2"):
+        answer = httpx.get(f"{app_url}gradio_api/decoder/{name}", timeout=60)
+        assert answer.status_code == 200, name
+        served, decoder = safetensors.torch.load(answer.content), VAE.from_pretrained(ROOT / "weights" / name).decoder
+        assert all(torch.equal(served[key], array) for key, array in decoder.state_dict().items())
+    for path in ("no-such-model", UNREACHABLE_REPO, "vae-z2/model.safetensors", "%2E%2E/app.py"):
+        assert httpx.get(f"{app_url}gradio_api/decoder/{path}", timeout=60).status_code == 404, path
 
 
 def test_out_of_range_and_nan_latents_are_refused(client, app_url):
