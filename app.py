@@ -1,47 +1,31 @@
 """VAE Digit Studio: draw a digit, see what a VAE makes of it, and explore its latent space.
 
-Gradio layout and wiring only: `build_demo(registry)` lays out the page and wires each event to a vae.studio action;
-the handlers below only bind the registry and turn an InputError into a gr.Error, so bad input shows its one-sentence
-message (in the UI and through the API) and never a traceback. Importing this file loads no model and starts no
-server; `python app.py` does both, on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (Gradio reads both), also as a Space.
+Gradio layout and wiring only: `build_demo(registry)` lays out the page and wires each event to a handler (ui/handlers.py:
+a vae.studio action bound to the registry, a mistake answered with its one sentence, never a traceback). Importing this
+file loads no model and starts no server; `python app.py` does both, on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (Gradio
+reads both), also as a Space.
 """
-import dataclasses
-import functools
 import logging
 import os
-import tempfile
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
-import fastapi
 import gradio as gr
 import torch
-from fastapi.routing import APIRoute
-from gradio.context import LocalContext
 from PIL import Image
 
-from vae import captions, page_decoder, pictures, studio
-from vae.drawing import PAD_SIZE, PEN_WIDTH
+from ui.components import (
+    decoded_digit, decoder_route, digit_image, drawing_pad, latent_slider, seed_box, static_text,
+    temperature_slider,
+)
+from ui.handlers import SCORES_HINT, Handlers, log
+from vae import captions, studio
 from vae.limits import (
-    DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS,
-    MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_SEED, MAX_TEMPERATURE, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS,
-    POSTERIOR_SAMPLES,
+    DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS,
+    MAX_INTERPOLATION_FRAMES, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, POSTERIOR_SAMPLES,
 )
 from vae.registry import Registry, load_registry
-from vae.validation import MNIST_SIZE, InputError
 
-STATIC = Path(__file__).resolve().parent / "static"
-"""The page's own HTML, CSS and JavaScript, read when the page is built: the drawing pad (pad.*) and the page decoder
-(decoder.*, decode_in_page.js)."""
-DECODER_ROUTE = "gradio_api/decoder"
-"""GET <app>/gradio_api/decoder/<model id>: a served model's decoder weights, for the page to decode the sliders itself
-(under gradio_api/ because a server-side-rendered Gradio app, as on Spaces, forwards only that prefix to Python)."""
-PAGE_DECODER_ID = "page-decoder"
-"""The page decoder's elem_id, by which its sliders' listener finds it (static/decode_in_page.js)."""
-PAD_HINT = "Draw a digit here"
-SCORES_HINT = "Draw a digit to see its scores."
-SLIDER_STEP = 0.05
 CONCURRENCY_LIMIT = 1
 """Requests of one light event (slider presets, a model switch) computed at once; each has its own queue."""
 HEAVY = {"concurrency_id": "pictures", "concurrency_limit": 1, "preprocess": False}
@@ -56,7 +40,6 @@ QUEUE_SIZE = 128
 """Requests waiting at most, all events together: 50 busy visitors with a couple of events each."""
 STATUS_UPDATE_S = 1.0
 """Queue positions reach waiting visitors once a second, not after every request (that is waiting² messages)."""
-log = logging.getLogger("vae-digit-studio")
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate")
 CSS = """
 .digit img, .strip img { image-rendering: pixelated; }
@@ -68,217 +51,6 @@ CSS = """
                          background: none; }
 #warnings { border-left: 4px solid #f59e0b; padding-left: 12px; }
 """
-
-
-def user_errors(fn: Callable) -> Callable:
-    """Run fn; a person's mistake (an InputError) is logged on one line and answered with its one sentence: on the
-    page as a warning beside the controls, every control and output kept as it was; to an API caller as a gr.Error."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except InputError as error:
-            log.info("refused %s: %s", fn.__name__, error)
-            if from_the_page():
-                gr.Warning(str(error))
-                return gr.skip()
-            raise gr.Error(str(error), print_exception=False) from None
-    return wrapper
-
-
-def from_the_page() -> bool:
-    """Whether the running event was sent by the app's own page: Gradio's front end marks its requests with the
-    header x-gradio-user: app (its clients send "api")."""
-    request = LocalContext.request.get(None)  # the event's request, as Gradio passes it to gr.Request parameters
-    return request is not None and request.headers.get("x-gradio-user") == "app"
-
-
-class Handlers:
-    """The app's event handlers: vae.studio's actions bound to a registry. Their parameter names are the API's."""
-
-    def __init__(self, registry: Registry, upload_folder: Path):
-        self.registry, self.upload_folder = registry, upload_folder
-        self.latent_names = [f"z{i}" for i in range(1, registry.largest_z_dim + 1)]
-        self.downloads = Path(tempfile.mkdtemp(prefix="vae-digit-studio-"))
-
-    def file(self, picture: studio.Picture) -> str:
-        """The picture as a PNG file under its own name, so that a download is named for what it shows."""
-        return str(pictures.save_png(picture.pixels, picture.name, self.downloads))
-
-    def shown(self, view: studio.ReconstructionView) -> tuple:
-        """A reconstruction as the Draw tab's outputs, in the order of ReconstructionView's fields."""
-        values = (getattr(view, field.name) for field in dataclasses.fields(view))
-        return tuple(self.file(value) if isinstance(value, studio.Picture) else value for value in values)
-
-    @user_errors
-    def reconstruct(self, sketch: str | dict | None, model: str) -> tuple:
-        """A drawing → what the model sees, reconstructs and scores: the pad's PNG data URL, or the Sketchpad form
-        {background, layers, composite} of API clients (pictures sent with handle_file, or as data URLs)."""
-        return self.shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
-
-    def reconstruct_live(self, sketch: str | None, model: str) -> tuple:
-        """Pen up on the Draw pad: the reconstruction. A cleared pad empties the outputs; a drawing not yet usable
-        (a dot) keeps them and says why."""
-        if not sketch:
-            return None, None, None, "", SCORES_HINT, None
-        try:
-            return self.shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
-        except InputError as error:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"✏️ {error}", gr.skip()
-
-    @user_errors
-    def reconstruct_upload(self, upload: dict | None, model: str) -> tuple:
-        """An uploaded photo or scan (any image file) → what the model sees, reconstructs and scores."""
-        return self.shown(studio.reconstruct_upload(self.registry, upload, self.upload_folder, model))
-
-    @user_errors
-    def reconstruct_again(self, digit, model: str) -> tuple:
-        """After a model switch, the kept drawing through the new model (nothing to do without a drawing)."""
-        return (gr.skip(),) * 6 if digit is None else self.shown(studio.reconstruct_digit(self.registry, digit, model))
-
-    @user_errors
-    def decode(self, *, model: str, **latent: float):
-        """The digit decoded from the sliders z1..zN (wired with preprocess=False: studio checks the raw values)."""
-        return self.file(studio.decode(self.registry, [latent[name] for name in self.latent_names], model))
-
-    def sliders_at(self, z) -> list[float]:
-        """One value per slider: z `(z_dim,)`, then zeros for the sliders past the model's z_dim."""
-        return [float(value) for value in z] + [0.0] * (len(self.latent_names) - len(z))
-
-    @user_errors
-    def random_sliders(self, model: str) -> list[float]:
-        return self.sliders_at(studio.random_latent(self.registry, model))
-
-    def zero_sliders(self) -> list[float]:
-        return self.sliders_at([])
-
-    @user_errors
-    def drawing_sliders(self, digit, model: str) -> list[float]:
-        return self.sliders_at(studio.drawing_latent(self.registry, digit, model))
-
-    def slider_settings(self, model: str, show_unused: bool) -> list[dict]:
-        """Per slider: shown for each of the model's dimensions that carries information (all with show_unused),
-        labelled with what it carries; the sliders past the model's z_dim hidden."""
-        dimensions = studio.latent_dimensions(self.registry, model)
-        return [{"visible": i < len(dimensions) and (dimensions[i].active or show_unused), "label": name,
-                 "info": dimensions[i].info if i < len(dimensions) else ""} for i, name in enumerate(self.latent_names)]
-
-    def unused_toggle(self, model: str) -> dict:
-        """The "show unused dimensions" box: shown only for a model with unused dimensions."""
-        unused = sum(not dimension.active for dimension in studio.latent_dimensions(self.registry, model))
-        return {"visible": unused > 0, "label": f"show the {unused} unused dimensions (the decoder ignores them)"}
-
-    @user_errors
-    def switch_model(self, model: str, show_unused: bool) -> list:
-        """The model's card line, its sliders shown and labelled, all back at zero, and the unused-dimensions box."""
-        return [captions.model_summary(self.registry.get(model)), gr.Checkbox(**self.unused_toggle(model)),
-                *[gr.Slider(value=0.0, **settings) for settings in self.slider_settings(model, show_unused)]]
-
-    @user_errors
-    def show_sliders(self, model: str, show_unused: bool) -> list:
-        """The sliders shown with or without the model's unused dimensions."""
-        return [gr.Slider(visible=settings["visible"]) for settings in self.slider_settings(model, show_unused)]
-
-    @user_errors
-    def sample_grid(self, rows: int, columns: int, seed: int, temperature: float, binary: bool, sample_from: str,
-                    model: str):
-        """rows × columns samples (Bernoulli means, or binary samples) from the prior or the learned latent
-        distribution, the same grid for the same seed."""
-        return self.file(studio.sample_grid(self.registry, rows, columns, seed, temperature, binary, sample_from,
-                                            model))
-
-    @user_errors
-    def latent_manifold(self, model: str):
-        """The 2-D model's decodes over the latent square (click it to move the point)."""
-        return self.file(studio.latent_manifold(self.registry, model))
-
-    @user_errors
-    def latent_map(self, z1: float, z2: float, model: str, drawing=None) -> tuple:
-        """The latent plane (test digits, manifold, the point, the drawing's posterior) and the point's decode."""
-        view = studio.latent_map(self.registry, z1, z2, model, drawing)
-        return self.file(view.plane), self.file(view.decoded)
-
-    @user_errors
-    def manifold_click(self, event: gr.SelectData) -> list[float]:
-        """The map sliders moved to the latent under the clicked pixel of the manifold picture (its size is fixed, so
-        the picture is not an input: Gradio would read an input image from any server path an API caller names)."""
-        return [float(value) for value in studio.manifold_click(*event.index)]
-
-    @user_errors
-    def plane_click(self, model: str, event: gr.SelectData) -> list[float]:
-        """The map sliders moved to the latent under the clicked pixel of the latent plane."""
-        return [float(value) for value in studio.plane_click(self.registry, *event.index, model)]
-
-    @user_errors
-    def interpolate(self, start: str | dict | None, end: str | dict | None, endpoints: str, frames: int, seed: int,
-                    model: str):
-        """A strip of decodes along the line between two drawings' posterior means (or two random latents)."""
-        return self.file(studio.interpolate(self.registry, start, end, endpoints, frames, seed, model,
-                                            self.upload_folder))
-
-    @staticmethod
-    def after_pad_change(drawing: str | None) -> tuple:
-        """A cleared Interpolate pad empties the strip drawn from it; strokes on a pad choose "my two drawings"."""
-        return (None, gr.skip()) if not drawing else (gr.skip(), studio.ENDPOINTS_DRAWINGS)
-
-    @user_errors
-    def generate_digit(self, digit: int, count: int, seed: int, temperature: float, model: str):
-        """count decodes of latents drawn from the digit's latent Gaussian (class_stats.json)."""
-        return self.file(studio.generate_digit(self.registry, digit, count, seed, temperature, model))
-
-
-def digit_image(label: str, **kwargs) -> gr.Image:
-    """An output picture of digits: PNG, crisp pixels, downloadable."""
-    return gr.Image(label=label, format="png", interactive=False, buttons=["download", "fullscreen"], **kwargs)
-
-
-def drawing_pad(label: str, **kwargs) -> gr.HTML:
-    """A square canvas that draws from the first touch (mouse, pen or finger), with Undo and Clear; on pen up its
-    value becomes the drawing as a PNG data URL (None once cleared), which fires its change event."""
-    return gr.HTML(None, label=label, show_label=False, container=True, apply_default_css=False,
-                   html_template=(STATIC / "pad.html").read_text(), css_template=(STATIC / "pad.css").read_text(),
-                   js_on_load=(STATIC / "pad.js").read_text(), size=PAD_SIZE, pen_width=PEN_WIDTH, hint=PAD_HINT,
-                   **kwargs)
-
-
-def decoded_digit(label: str, model: str, sliders: list[gr.Slider]) -> gr.HTML:
-    """The sliders' digit, decoded by the page from the model's decoder weights (static/decoder.*) onto a canvas; its
-    child, the server's picture (`with decoded_digit(...): gr.Image(...)`), is shown while the page cannot decode. A drag
-    of one of the latent sliders (in latent order) is drawn from the slider's own input event."""
-    return gr.HTML(None, label=label, apply_default_css=False, elem_id=PAGE_DECODER_ID,
-                   html_template=(STATIC / "decoder.html").read_text(),
-                   css_template=(STATIC / "decoder.css").read_text(), js_on_load=(STATIC / "decoder.js").read_text(),
-                   route=DECODER_ROUTE, model=model, sliders=[slider.elem_id for slider in sliders], side=MNIST_SIZE,
-                   zoom=studio.DIGIT_SCALE)
-
-
-def decoder_route(registry: Registry) -> APIRoute:
-    """GET /DECODER_ROUTE/<model id>: the served model's decoder weights (vae/page_decoder.py), from memory; any other
-    id is 404, so nothing else on the server becomes reachable. Browsers keep a copy and ask again with its ETag."""
-    def decoder_weights(model: str, request: fastapi.Request) -> fastapi.Response:
-        if model not in registry.models:
-            raise fastapi.HTTPException(404, f"There is no model called {model!r}.")
-        weights = page_decoder.decoder_file(registry.models[model].model)
-        headers = {"ETag": weights.etag, "Cache-Control": "no-cache"}
-        if request.headers.get("If-None-Match") == weights.etag:
-            return fastapi.Response(status_code=304, headers=headers)
-        return fastapi.Response(weights.data, media_type="application/octet-stream", headers=headers)
-    return APIRoute(f"/{DECODER_ROUTE}/{{model:path}}", decoder_weights, methods=["GET"])
-
-
-def seed_box(**kwargs) -> gr.Number:
-    """A whole-number seed: the same seed gives the same picture."""
-    return gr.Number(label="seed", value=0, precision=0, minimum=0, maximum=MAX_SEED, **kwargs)
-
-
-def latent_slider(**kwargs) -> gr.Slider:
-    """One latent coordinate, from -LATENT_SLIDER_RANGE to +LATENT_SLIDER_RANGE."""
-    return gr.Slider(-LATENT_SLIDER_RANGE, LATENT_SLIDER_RANGE, value=0.0, step=SLIDER_STEP, precision=2, **kwargs)
-
-
-def temperature_slider(value: float = 1.0) -> gr.Slider:
-    """The scale of the latent distribution's standard deviation."""
-    return gr.Slider(0.1, MAX_TEMPERATURE, value=value, step=0.05, label="temperature (prior std scale)")
 
 
 def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Blocks:
@@ -402,7 +174,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                          "concurrency_limit": DECODE_CONCURRENCY_LIMIT, "trigger_mode": "always_last"}
         decode_event = {**decode_wiring, "api_visibility": "private"}
         # the page decodes the sliders itself; when it cannot, the listener throws and .failure() asks the server
-        page_decode = {"fn": None, "js": (STATIC / "decode_in_page.js").read_text(), "inputs": [*sliders, model_choice]}
+        page_decode = {"fn": None, "js": static_text("decode_in_page.js"), "inputs": [*sliders, model_choice]}
         map_inputs = [map_z1, map_z2, model_choice, drawing]
         grid_inputs = [rows, columns, grid_seed, grid_temperature, binary, sample_from, model_choice]
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app import PAGE_DECODER_ID  # noqa: E402
+from ui.components import PAGE_DECODER_ID  # noqa: E402
 from tests.app_server import running_app  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, is_server_call  # noqa: E402
 

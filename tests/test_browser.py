@@ -15,7 +15,8 @@ from app_server import ROOT, running_app
 from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, draw, is_server_call, pad_point
 from PIL import Image, ImageDraw
 
-from app import PAD_HINT, PAGE_DECODER_ID, SCORES_HINT
+from ui.components import PAD_HINT, PAGE_DECODER_ID
+from ui.handlers import SCORES_HINT
 from vae import inference
 from vae.model import VAE
 from vae.registry import WEIGHTS_DIR
