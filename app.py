@@ -24,6 +24,7 @@ from vae.limits import (
     DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, MAX_GENERATED_DIGITS, MAX_GRID_COLUMNS, MAX_GRID_ROWS,
     MAX_INTERPOLATION_FRAMES, MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, POSTERIOR_SAMPLES,
 )
+from vae.refine import REFINE_STEPS
 from vae.registry import Registry, load_registry
 
 CONCURRENCY_LIMIT = 1
@@ -78,6 +79,9 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                     with gr.Tab("Upload"):
                         upload = gr.Image(label="photo or scan of a digit", sources=["upload", "clipboard"],
                                           type="filepath", image_mode=None, elem_id="upload")
+                    refine = gr.Checkbox(False, label="refine for this drawing", elem_id="refine",
+                                         info=f"{REFINE_STEPS} gradient steps on q(z|x) after the encoder: a "
+                                              "reconstruction closer to what you drew, a little slower")
                 with gr.Column(scale=2):
                     with gr.Row():
                         model_input = digit_image("model input (28×28)", elem_classes="digit", elem_id="model-input")
@@ -178,12 +182,14 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
         map_inputs = [map_z1, map_z2, model_choice, drawing]
         grid_inputs = [rows, columns, grid_seed, grid_temperature, binary, sample_from, model_choice]
 
-        reconstruct_button.click(on.reconstruct, [sketch, model_choice], reconstruction_outputs,
+        reconstruct_button.click(on.reconstruct, [sketch, model_choice, refine], reconstruction_outputs,
                                  api_name="reconstruct", **HEAVY)
-        sketch.change(on.reconstruct_live, [sketch, model_choice], reconstruction_outputs, trigger_mode="always_last",
-                      show_progress="hidden", api_visibility="private", **HEAVY)
-        upload.upload(on.reconstruct_upload, [upload, model_choice], reconstruction_outputs,
+        sketch.change(on.reconstruct_live, [sketch, model_choice, refine], reconstruction_outputs,
+                      trigger_mode="always_last", show_progress="hidden", api_visibility="private", **HEAVY)
+        upload.upload(on.reconstruct_upload, [upload, model_choice, refine], reconstruction_outputs,
                       api_name="reconstruct_upload", **HEAVY)
+        refine.input(on.reconstruct_again, [drawing, model_choice, refine], reconstruction_outputs,
+                     api_visibility="private", **HEAVY)
 
         gr.on([slider.input for slider in sliders], **page_decode).failure(**decode_wiring, api_name="decode")
         random_button.click(on.random_sliders, model_choice, sliders, api_visibility="private").then(
@@ -213,7 +219,7 @@ def build_demo(registry: Registry, upload_folder: Path | None = None) -> gr.Bloc
                                            [model_card, show_unused, *sliders], api_visibility="private")
         show_unused.input(on.show_sliders, [model_choice, show_unused], sliders, api_visibility="private")
         model_change.then(**page_decode).failure(**decode_event)
-        model_change.then(on.reconstruct_again, [drawing, model_choice], reconstruction_outputs,
+        model_change.then(on.reconstruct_again, [drawing, model_choice, refine], reconstruction_outputs,
                           api_visibility="private", **HEAVY)
         model_change.then(on.sample_grid, grid_inputs, grid, api_visibility="private", **HEAVY)
         gr.on([demo.load, model_choice.change], on.latent_manifold, model_choice, manifold,

@@ -91,15 +91,17 @@ def main() -> None:
          None, args.repeats),
         ("studio: slider step", lambda: studio.decode(registry, z, bundle.name), None, args.repeats),
         ("studio: reconstruct", lambda: studio.reconstruct_digit(registry, digit, bundle.name), None, args.repeats),
+        ("studio: reconstruct, refined", lambda: studio.reconstruct_digit(registry, digit, bundle.name, refine=True),
+         300.0, max(3, args.repeats // 10)),
         ("studio: 10×20 grid", lambda: studio.sample_grid(registry, model=bundle.name), None, args.repeats),
     ]
     print(f"model {bundle.name} (z_dim {model.z_dim}), torch threads {torch.get_num_threads()}, "
           f"{args.repeats} repeats")
-    print(f"{'operation':<26}{'median ms':>10}{'p90 ms':>9}{'target ms':>11}  verdict")
+    print(f"{'operation':<30}{'median ms':>10}{'p90 ms':>9}{'target ms':>11}  verdict")
     for what, call, target, repeats in cases:
         median, p90 = time_ms(call, repeats)
         verdict = "" if target is None else ("ok" if median <= target else "SLOW")
-        print(f"{what:<26}{median:>10.2f}{p90:>9.2f}{'' if target is None else f'{target:.0f}':>11}  {verdict}")
+        print(f"{what:<30}{median:>10.2f}{p90:>9.2f}{'' if target is None else f'{target:.0f}':>11}  {verdict}")
 
 
 if __name__ == "__main__":

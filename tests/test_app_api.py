@@ -113,6 +113,12 @@ def test_reconstruct_with_the_two_dimensional_model(client, seven):
     assert "Negative ELBO" in scores
 
 
+def test_a_refined_reconstruction_is_asked_for_by_name(client, seven):
+    _, plain, *_ = client.predict(sketch(seven), api_name="/reconstruct")
+    _, refined, *_, scores = client.predict(sketch(seven), refine=True, api_name="/reconstruct")
+    assert "Refined: q(z | x) took" in scores and not np.array_equal(pixels(plain), pixels(refined))
+
+
 @pytest.mark.parametrize("mode", ["RGBA", "LA", "L", "RGB", "P", "1"])
 def test_uploads_in_any_mode_give_the_same_model_input(client, tmp_path, mode):
     reference = pixels(client.predict(handle_file(save(picture(ONE, paper=WHITE), tmp_path / "ref.png")),
@@ -188,10 +194,12 @@ def test_out_of_range_and_nan_latents_are_refused(client, app_url):
 @pytest.mark.parametrize("api_name, inputs, sentence", [
     ("sample_grid", ["abc", 20, 0, 1.0, False, FROM_PRIOR, "vae-z10"], "rows must be a whole number, got 'abc'"),
     ("sample_grid", [10, 20, 0, 1.0, False, FROM_PRIOR], "didn't receive enough input values (needed: 7, got: 6)"),
-    ("reconstruct", ["just a string", "vae-z10"], "Expected the drawing as a PNG data URL"),
-    ("reconstruct", ["data:image/png;base64,???", "vae-z10"], "The drawing's data URL is not valid base64"),
-    ("reconstruct_upload", [{"path": "x.png"}, "vae-z10"], "Only files uploaded to this app can be read"),
-], ids=["word for a number", "too few inputs", "string for a drawing", "bad data URL", "file record without meta"])
+    ("reconstruct", ["just a string", "vae-z10", False], "Expected the drawing as a PNG data URL"),
+    ("reconstruct", ["data:image/png;base64,???", "vae-z10", False], "The drawing's data URL is not valid base64"),
+    ("reconstruct", ["data:image/png;base64,", "vae-z10", "yes"], "refine must be true or false, got 'yes'"),
+    ("reconstruct_upload", [{"path": "x.png"}, "vae-z10", False], "Only files uploaded to this app can be read"),
+], ids=["word for a number", "too few inputs", "string for a drawing", "bad data URL", "refine not a bool",
+        "file record without meta"])
 def test_malformed_api_calls_are_answered_with_what_is_wrong(app_url, api_name, inputs, sentence):
     with httpx.Client(base_url=app_url, timeout=60) as http:
         event, data = call(http, api_name, json.dumps({"data": inputs}))

@@ -165,6 +165,17 @@ def test_drawing_is_reconstructed_when_the_pen_lifts(page):
     screenshot(page, "draw")
 
 
+def test_refine_redraws_the_reconstruction_of_the_drawing_and_says_so(page):
+    encoded = image_source(page, "reconstruction")
+    refine = page.get_by_label("refine for this drawing")
+    refine.check()
+    refined = wait_for_new_image(page, "reconstruction", encoded)
+    page.wait_for_function("() => document.querySelector('#scores').textContent.includes('Refined: q(z | x) took')")
+    refine.uncheck()
+    assert wait_for_new_image(page, "reconstruction", refined) == encoded  # the encoder's picture, under its name
+    page.wait_for_function("() => !document.querySelector('#scores').textContent.includes('Refined')")
+
+
 def test_clear_empties_the_outputs_and_the_pad_draws_again(page):
     drawn = image_source(page, "reconstruction")
     clear(page, "sketch")

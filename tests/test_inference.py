@@ -9,7 +9,7 @@ from vae.inference import (
     decode, generate_digit, interpolate, latent_manifold, posterior, posterior_mean, random_latents, reconstruct,
     sample_grid, slider_latent,
 )
-from vae.limits import LATENT_SLIDER_RANGE, MAX_IWAE_K, MAX_SEED, MAX_TEMPERATURE
+from vae.limits import LATENT_SLIDER_RANGE, MAX_IWAE_K, MAX_REFINE_STEPS, MAX_SEED, MAX_TEMPERATURE
 from vae.model import VAE
 from vae.pictures import GRID_CELL, GRID_PADDING
 from vae.report import save_sample_grid
@@ -100,6 +100,8 @@ def test_reconstruct_is_reproducible_per_seed(model, digit):
     ({"seed": -1}, "seed"),
     ({"seed": 0.5}, "seed must be a whole number"),
     ({"seed": MAX_SEED + 1}, "seed must be between 0"),
+    ({"refine_steps": -1}, "refine_steps must be between 0"),
+    ({"refine_steps": MAX_REFINE_STEPS + 1}, "refine_steps must be between 0"),
 ])
 def test_reconstruct_refuses_out_of_range_settings(model, digit, kwargs, message):
     with pytest.raises(InputError, match=message):

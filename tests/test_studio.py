@@ -15,6 +15,7 @@ from vae.limits import (
     MAX_TEMPERATURE, POSTERIOR_SAMPLES,
 )
 from vae.mixture import fit_mixture
+from vae.refine import REFINE_STEPS
 from vae.registry import Registry, load_registry
 from vae.validation import NOT_UPLOADED, InputError
 
@@ -67,6 +68,22 @@ def test_reconstruct_digit_is_the_drawings_reconstruction_through_another_model(
     drawn = studio.reconstruct_drawing(registry, sketch_of_a_one(), "vae-z2")
     again = studio.reconstruct_digit(registry, drawn.digit, "vae-z2")
     assert np.array_equal(again.reconstruction.pixels, drawn.reconstruction.pixels) and again.scores == drawn.scores
+
+
+def test_a_refined_reconstruction_fits_the_drawing_better_and_reads_it_as_the_encoder_does(registry):
+    digit = preprocess_drawing(sketch_of_a_one())
+    plain, refined = (studio.reconstruct_digit(registry, digit, "vae-z10", refine) for refine in (False, True))
+    model = registry.get("vae-z10").model
+    encoded, better = (inference.reconstruct(model, digit, refine_steps=steps) for steps in (0, REFINE_STEPS))
+    assert better.nelbo < encoded.nelbo
+    assert np.array_equal(refined.reconstruction.pixels, pictures.upscale(better.reconstruction, studio.DIGIT_SCALE))
+    assert not np.array_equal(refined.reconstruction.pixels, plain.reconstruction.pixels)
+    assert refined.reconstruction.name == "vae-z10-reconstruction-refined.png"
+    assert f"{better.nelbo:.1f}" in refined.scores and f"the encoder's q alone: NELBO {encoded.nelbo:.1f}" in refined.scores
+    assert refined.scores.split("\n")[0] == plain.scores.split("\n")[0]  # the reading: the encoder's q, as calibrated
+    assert "Refined" not in plain.scores
+    with pytest.raises(InputError, match="refine must be true or false"):
+        studio.reconstruct_digit(registry, digit, "vae-z10", "yes")
 
 
 @pytest.mark.parametrize("sketch, message", [

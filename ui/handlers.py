@@ -60,30 +60,33 @@ class Handlers:
         return tuple(self.file(value) if isinstance(value, studio.Picture) else value for value in values)
 
     @user_errors
-    def reconstruct(self, sketch: str | dict | None, model: str) -> tuple:
+    def reconstruct(self, sketch: str | dict | None, model: str, refine: bool = False) -> tuple:
         """A drawing → what the model sees, reconstructs and scores: the pad's PNG data URL, or the Sketchpad form
-        {background, layers, composite} of API clients (pictures sent with handle_file, or as data URLs)."""
-        return self.shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
+        {background, layers, composite} of API clients (pictures sent with handle_file, or as data URLs); refine:
+        q(z|x) refined for this drawing by gradient steps."""
+        return self.shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder, refine))
 
-    def reconstruct_live(self, sketch: str | None, model: str) -> tuple:
+    def reconstruct_live(self, sketch: str | None, model: str, refine: bool) -> tuple:
         """Pen up on the Draw pad: the reconstruction. A cleared pad empties the outputs; a drawing not yet usable
         (a dot) keeps them and says why."""
         if not sketch:
             return None, None, None, "", SCORES_HINT, None
         try:
-            return self.shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder))
+            return self.shown(studio.reconstruct_drawing(self.registry, sketch, model, self.upload_folder, refine))
         except InputError as error:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"✏️ {error}", gr.skip()
 
     @user_errors
-    def reconstruct_upload(self, upload: dict | None, model: str) -> tuple:
+    def reconstruct_upload(self, upload: dict | None, model: str, refine: bool = False) -> tuple:
         """An uploaded photo or scan (any image file) → what the model sees, reconstructs and scores."""
-        return self.shown(studio.reconstruct_upload(self.registry, upload, self.upload_folder, model))
+        return self.shown(studio.reconstruct_upload(self.registry, upload, self.upload_folder, model, refine))
 
     @user_errors
-    def reconstruct_again(self, digit, model: str) -> tuple:
-        """After a model switch, the kept drawing through the new model (nothing to do without a drawing)."""
-        return (gr.skip(),) * 6 if digit is None else self.shown(studio.reconstruct_digit(self.registry, digit, model))
+    def reconstruct_again(self, digit, model: str, refine: bool) -> tuple:
+        """The kept drawing again, after a switch of model or of refinement (nothing to do without a drawing)."""
+        if digit is None:
+            return (gr.skip(),) * 6
+        return self.shown(studio.reconstruct_digit(self.registry, digit, model, refine))
 
     @user_errors
     def decode(self, *, model: str, **latent: float):

@@ -23,9 +23,10 @@ def load_warnings(warnings: list[str]) -> str:
     return "\n".join(f"⚠️ {warning}" for warning in warnings)
 
 
-def reconstruction_summary(result: Reconstruction, reading: LatentReading | None, test_metrics: dict | None) -> str:
+def reconstruction_summary(result: Reconstruction, reading: LatentReading | None, test_metrics: dict | None,
+                           encoded: Reconstruction | None = None) -> str:
     """A plain-language line on where the drawing sits in latent space, then its NELBO, KL, Rec and IWAE-k NLL beside
-    the test set's averages, folded under "details"."""
+    the test set's averages, folded under "details"; for a refined result, the encoder's own scores beside."""
     test = test_metrics or {}
 
     def row(name: str, key: str, value: float) -> str:
@@ -43,6 +44,10 @@ def reconstruction_summary(result: Reconstruction, reading: LatentReading | None
     note = ("Lower nats mean the model finds the picture more probable, which is not the same as digit-like: "
             "simple shapes such as a filled disc score well too.")
     details = "\n".join(rows) + f"\n\n{note}"
+    if encoded is not None:
+        details += (f"\n\nRefined: q(z | x) took {result.refine_steps} gradient steps on this drawing's negative ELBO "
+                    f"after the encoder (the encoder's q alone: NELBO {encoded.nelbo:.1f}, IWAE-{encoded.iwae_k} "
+                    f"{encoded.iwae_nll:.1f}). The line above reads the encoder's q, on which its thresholds were set.")
     return f"{reading_line(reading)}\n\n<details><summary>details (nats)</summary>\n\n{details}\n\n</details>"
 
 

@@ -14,9 +14,10 @@ from vae.bounds import kl_normal, negative_iwae, sample_gaussian
 from vae.latent_stats import sample_class_latents
 from vae.mixture import LatentMixture
 from vae.limits import (
-    APP_IWAE_K, LATENT_SLIDER_RANGE, MAX_IWAE_K, MAX_POSTERIOR_SAMPLES, MAX_SEED, POSTERIOR_SAMPLES,
+    APP_IWAE_K, LATENT_SLIDER_RANGE, MAX_IWAE_K, MAX_POSTERIOR_SAMPLES, MAX_REFINE_STEPS, MAX_SEED, POSTERIOR_SAMPLES,
 )
 from vae.model import VAE
+from vae.refine import refine_posterior
 
 
 @dataclass
@@ -33,22 +34,25 @@ class Reconstruction:
     rec: float
     iwae_nll: float  # IWAE-k estimate of -log p(x), nats
     iwae_k: int
+    refine_steps: int  # gradient steps taken on q(z|x) after the encoder (0: the encoder's q)
 
 
 @torch.no_grad()
 def reconstruct(model: VAE, image28: np.ndarray, iwae_k: int = APP_IWAE_K, n_samples: int = POSTERIOR_SAMPLES,
-                seed: int = 0) -> Reconstruction:
+                seed: int = 0, refine_steps: int = 0) -> Reconstruction:
     """Encode the binarised image `(28, 28)`, decode its posterior mean and samples, and score it.
 
     One batch of max(iwae_k, n_samples) posterior draws serves both the IWAE-k estimate and the
     pictures; KL is exact (closed form) and Rec averages the k draws, so NELBO = KL + Rec is stable.
+    With refine_steps, q(z|x) is the encoder's refined by that many gradient steps (vae/refine.py).
     """
     iwae_k = validation.bounded_int(iwae_k, "iwae_k", 1, MAX_IWAE_K)
     n_samples = validation.bounded_int(n_samples, "n_samples", 0, MAX_POSTERIOR_SAMPLES)
     seed = validation.bounded_int(seed, "seed", 0, MAX_SEED)
+    refine_steps = validation.bounded_int(refine_steps, "refine_steps", 0, MAX_REFINE_STEPS)
     image = validation.digit_image(image28)
     x = _binarised(image)
-    mean, var = model.encode(x)  # (1, z_dim) each
+    mean, var = refine_posterior(model, x, refine_steps, generator=generator(seed))  # (1, z_dim) each
     draws = max(iwae_k, n_samples)
     z = sample_gaussian(mean.expand(draws, *mean.shape), var.expand(draws, *var.shape), generator(seed))  # (draws, 1, z)
     logits = model.decode(torch.cat([mean[None], z]))  # (1 + draws, 1, 784)
@@ -60,7 +64,7 @@ def reconstruct(model: VAE, image28: np.ndarray, iwae_k: int = APP_IWAE_K, n_sam
     return Reconstruction(
         model_input=image, reconstruction=images[0], posterior_samples=images[1:n_samples + 1],
         posterior_mean=mean[0].numpy(), posterior_std=var[0].sqrt().numpy(),
-        nelbo=kl + rec, kl=kl, rec=rec, iwae_nll=iwae_nll, iwae_k=iwae_k,
+        nelbo=kl + rec, kl=kl, rec=rec, iwae_nll=iwae_nll, iwae_k=iwae_k, refine_steps=refine_steps,
     )
 
 

@@ -23,6 +23,8 @@ APP_IWAE_K = 100
 MAX_IWAE_K = 1000
 POSTERIOR_SAMPLES = 8
 MAX_POSTERIOR_SAMPLES = 64
+MAX_REFINE_STEPS = 500
+"""Gradient steps on one drawing's q(z|x) (vae/refine.py), about 1 ms each."""
 
 MAX_UPLOAD_PIXELS = 25_000_000
 """Larger uploads are refused before decoding; a 4000×4000 upload is accepted (and downscaled)."""

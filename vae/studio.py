@@ -16,6 +16,7 @@ from vae.limits import (
     DEFAULT_GRID_COLUMNS, DEFAULT_GRID_ROWS, LATENT_SLIDER_RANGE, MANIFOLD_STEPS, MAX_GENERATED_DIGITS,
     MAX_GRID_COLUMNS, MAX_GRID_ROWS, MAX_INTERPOLATION_FRAMES, MAX_SEED, MAX_TEMPERATURE, POSTERIOR_SAMPLES,
 )
+from vae.refine import REFINE_STEPS
 from vae.registry import ModelBundle, Registry
 from vae.typicality import DigitClusters
 from vae.validation import InputError
@@ -91,33 +92,43 @@ class LatentMapView:
     decoded: Picture
 
 
-def reconstruct_drawing(registry: Registry, drawing: object, model: object, upload_folder: Path | None = None
-                        ) -> ReconstructionView:
+def reconstruct_drawing(registry: Registry, drawing: object, model: object, upload_folder: Path | None = None,
+                        refine: object = False) -> ReconstructionView:
     """A drawing (the pad's PNG data URL, or the Sketchpad form {background, layers, composite} whose files must lie
     in upload_folder) → what the model sees, reconstructs and scores."""
-    bundle = registry.get(model)
-    return reconstruct_digit(registry, preprocess_drawing(drawing, upload_folder), bundle.name)
+    bundle, refine = registry.get(model), validation.boolean(refine, "refine")  # the cheap checks before the drawing's
+    return reconstruct_digit(registry, preprocess_drawing(drawing, upload_folder), bundle.name, refine)
 
 
-def reconstruct_upload(registry: Registry, upload: object, upload_folder: Path, model: object) -> ReconstructionView:
+def reconstruct_upload(registry: Registry, upload: object, upload_folder: Path, model: object,
+                       refine: object = False) -> ReconstructionView:
     """An uploaded photo or scan (a file record in upload_folder) → what the model sees, reconstructs and scores."""
-    bundle = registry.get(model)
-    return reconstruct_digit(registry, preprocess_upload(validation.uploaded_path(upload, upload_folder)), bundle.name)
+    bundle, refine = registry.get(model), validation.boolean(refine, "refine")
+    return reconstruct_digit(registry, preprocess_upload(validation.uploaded_path(upload, upload_folder)), bundle.name,
+                             refine)
 
 
-def reconstruct_digit(registry: Registry, digit: np.ndarray, model: object) -> ReconstructionView:
-    """An MNIST-style digit `(28, 28)` → what the model sees, reconstructs and scores."""
+def reconstruct_digit(registry: Registry, digit: np.ndarray, model: object, refine: object = False
+                      ) -> ReconstructionView:
+    """An MNIST-style digit `(28, 28)` → what the model sees, reconstructs and scores; with refine, through q(z|x)
+    refined by REFINE_STEPS gradient steps on this digit (vae/refine.py)."""
     bundle = registry.get(model)
-    result = inference.reconstruct(bundle.model, digit)
+    refined = validation.boolean(refine, "refine")
+    result = inference.reconstruct(bundle.model, digit, refine_steps=REFINE_STEPS if refined else 0)
+    # where the drawing sits is read from the encoder's q: the typicality rule was calibrated there
+    encoded = inference.reconstruct(bundle.model, digit) if refined else result
     clusters = _digit_clusters(bundle)
-    reading = clusters.read(result.posterior_mean, result.iwae_nll) if clusters else None
+    reading = clusters.read(encoded.posterior_mean, encoded.iwae_nll) if clusters else None
     samples = pictures.tile(result.posterior_samples, POSTERIOR_SAMPLES)
+    tag = "-refined" if refined else ""
     return ReconstructionView(
         model_input=Picture(pictures.upscale(result.model_input, DIGIT_SCALE), "digit-28x28.png"),
-        reconstruction=Picture(pictures.upscale(result.reconstruction, DIGIT_SCALE), f"{bundle.name}-reconstruction.png"),
-        posterior_samples=Picture(pictures.upscale(samples, STRIP_SCALE), f"{bundle.name}-posterior-samples.png"),
+        reconstruction=Picture(pictures.upscale(result.reconstruction, DIGIT_SCALE),
+                               f"{bundle.name}-reconstruction{tag}.png"),
+        posterior_samples=Picture(pictures.upscale(samples, STRIP_SCALE), f"{bundle.name}-posterior-samples{tag}.png"),
         posterior_chart=figures.posterior_chart(result.posterior_mean, result.posterior_std),
-        scores=captions.reconstruction_summary(result, reading, (bundle.metrics or {}).get("test")),
+        scores=captions.reconstruction_summary(result, reading, (bundle.metrics or {}).get("test"),
+                                               encoded if refined else None),
         digit=result.model_input,
     )
 
