@@ -96,7 +96,7 @@ def main() -> None:
                 answered_ms(http, "decode", decode_body(rng))
             decode_ms = median_and_p90([answered_ms(http, "decode", decode_body(rng)) for _ in range(args.repeats)])
             with tempfile.TemporaryDirectory() as folder:
-                body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL]})
+                body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL, False]})
             reconstruct_ms = median_and_p90([answered_ms(http, "reconstruct", body) for _ in range(args.repeats // 4)])
             busy_mb = resident_mb(process.pid)
     finally:

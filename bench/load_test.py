@@ -117,7 +117,7 @@ def main() -> None:
     try:
         wait_until_answering(process, url)
         with tempfile.TemporaryDirectory() as folder, httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S) as http:
-            sketch_body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL]})
+            sketch_body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL, False]})
             for body, endpoint in ((decode_body(np.random.default_rng(0)), "decode"), (sketch_body, "reconstruct")):
                 call(http, endpoint, body)  # warm up: first calls compile and cache
             indices = fn_indices(http)

@@ -103,7 +103,7 @@ def file_data(http: httpx.Client, content: bytes) -> dict:
 
 def test_uploads_beyond_the_pixel_cap_are_refused_with_a_sentence(http):
     over = file_data(http, png(MAX_UPLOAD_PIXELS // 5000 + 1, 5000))
-    event, data = call(http, "reconstruct_upload", json.dumps({"data": [over, MODEL]}))
+    event, data = call(http, "reconstruct_upload", json.dumps({"data": [over, MODEL, False]}))
     assert event == "error" and "pixels" in data["error"] and f"{MAX_UPLOAD_PIXELS:,}" in data["error"]
 
 
@@ -111,7 +111,7 @@ def test_canvases_beyond_the_pixel_cap_are_refused_and_the_server_keeps_answerin
     for width, height in ((MAX_UPLOAD_PIXELS // 5000 + 1, 5000), (10_000, 10_000)):  # one row past the cap; 100 MP
         canvas = file_data(http, png(width, height))  # a file of a few kB, refused as it is opened, before decoding
         event, data = call(http, "reconstruct", json.dumps({"data": [{"background": None, "layers": [],
-                                                                      "composite": canvas}, MODEL]}))
+                                                                      "composite": canvas}, MODEL, False]}))
         assert event == "error" and "has too many pixels" in data["error"] and f"{MAX_UPLOAD_PIXELS:,}" in data["error"]
     event, _ = call(http, "decode", json.dumps({"data": latents(0.0)}))
     assert event == "complete"

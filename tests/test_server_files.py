@@ -58,5 +58,5 @@ def test_untagged_server_paths_are_never_read(http):
 def test_the_upload_endpoint_says_why(http):
     config = http.get("config").json()
     (fn_index,) = [d["id"] for d in config["dependencies"] if d["api_name"] == "reconstruct_upload"]
-    success, output = queue_event(http, str(uuid.uuid4()), fn_index, [{"path": str(SERVER_PICTURE)}, "vae-z10"])
+    success, output = queue_event(http, str(uuid.uuid4()), fn_index, [{"path": str(SERVER_PICTURE)}, "vae-z10", False])
     assert not success and output["error"] == NOT_UPLOADED
