@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.heldout.dataset import DATA_FILE, PAD_FILE, load_heldout  # noqa: E402
 from bench.shapes import DIGITS, NOT_DIGITS, SHAPES, draw_shape  # noqa: E402
-from vae import inference  # noqa: E402
+from vae import inference, studio  # noqa: E402
 from vae.drawing import center_like_mnist  # noqa: E402
 from vae.registry import load_registry  # noqa: E402
 from vae.typicality import MAX_DISTANCE_PERCENTILE, MAX_NLL_PERCENTILE, DigitClusters  # noqa: E402
@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     registry = load_registry()
     bundle = registry.get(args.model or registry.default.name)
-    clusters = DigitClusters(bundle.class_stats, bundle.test_latents["posterior_mean"], bundle.test_latents["iwae_nll"])
+    clusters = studio.digit_clusters(bundle)  # the app's own
 
     def scored(inks) -> np.ndarray:
         return np.array([percentiles(bundle.model, clusters, ink) for ink in inks])

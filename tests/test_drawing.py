@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageDraw
 
-from vae import drawing, inference
+from vae import drawing, inference, studio
 from vae.drawing import (
     MNIST_BOX, MNIST_CENTRE, PAD_SIZE, PEN_WIDTH, InputError, center_like_mnist, drawing_to_ink, image_to_ink,
     preprocess_drawing, preprocess_upload,
@@ -233,13 +233,10 @@ def shipped_model():
 
 
 def nearest_digit(bundle, digit: np.ndarray) -> str:
-    """The digit whose latent Gaussian (class_stats.json) is nearest, in Mahalanobis distance, to digit's posterior
-    mean: what the model takes the drawing for."""
-    z = inference.posterior_mean(bundle.model, digit)
-    def distance(stats: dict) -> float:
-        offset = z - np.asarray(stats["mean"])
-        return float(offset @ np.linalg.solve(np.asarray(stats["cov"]), offset))
-    return min(bundle.class_stats["classes"], key=lambda label: distance(bundle.class_stats["classes"][label]))
+    """The digit whose cluster digit's posterior mean sits in, as the app reads it (vae.typicality): what the model
+    takes the drawing for."""
+    (nearest,), _ = studio.digit_clusters(bundle).nearest(inference.posterior_mean(bundle.model, digit)[None])
+    return str(nearest)
 
 
 @pytest.mark.parametrize("label, strokes, pen", [

@@ -117,7 +117,7 @@ def reconstruct_digit(registry: Registry, digit: np.ndarray, model: object, refi
     result = inference.reconstruct(bundle.model, digit, refine_steps=REFINE_STEPS if refined else 0)
     # where the drawing sits is read from the encoder's q: the typicality rule was calibrated there
     encoded = inference.reconstruct(bundle.model, digit) if refined else result
-    clusters = _digit_clusters(bundle)
+    clusters = digit_clusters(bundle)
     reading = clusters.read(encoded.posterior_mean, encoded.iwae_nll) if clusters else None
     samples = pictures.tile(result.posterior_samples, POSTERIOR_SAMPLES)
     tag = "-refined" if refined else ""
@@ -281,7 +281,7 @@ def _manifold(bundle: ModelBundle) -> np.ndarray:
 
 
 @functools.cache
-def _digit_clusters(bundle: ModelBundle) -> DigitClusters | None:
+def digit_clusters(bundle: ModelBundle) -> DigitClusters | None:
     """The model's digit Gaussians measured on its test digits, built once; None without class or test statistics."""
     if bundle.class_stats is None or bundle.test_latents is None:
         return None
