@@ -131,8 +131,9 @@ def write_outputs(args: argparse.Namespace, model: VAE, progress: dict, train: t
     (train_images, train_labels), (test_x, test_labels) = train, test
     device = next(model.parameters()).device
     model.eval()
-    kl_per_dimension = order_by_kl(model, test_x.to(device))  # an exact renumbering: z1 carries the most
-    figures, per_digit_nll = evaluate(model, test_x.to(device), iwae_k=args.iwae_k)
+    test_on_device = test_x.to(device)
+    kl_per_dimension = order_by_kl(model, test_on_device)  # an exact renumbering: z1 carries the most
+    figures, per_digit_nll = evaluate(model, test_on_device, iwae_k=args.iwae_k)
     figures["kl_per_dimension"] = kl_per_dimension
     model.cpu()  # samples.png (a CPU generator), latent statistics and the published files are made on the CPU
     train_means = posterior_means(model, fixed_binarization(train_images))
