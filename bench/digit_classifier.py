@@ -44,3 +44,9 @@ def classify(images: np.ndarray | torch.Tensor, model: DigitClassifier | None = 
     x = torch.as_tensor(np.asarray(images, dtype=np.float32))
     probabilities = torch.cat([model(chunk).softmax(-1) for chunk in x.split(1000)]) if len(x) else torch.empty(0, 10)
     return probabilities.argmax(-1).numpy(), probabilities.numpy()
+
+
+def accuracy(images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor,
+             model: DigitClassifier | None = None) -> float:
+    """Fraction of digits `(n, 28, 28)` or `(n, 784)` in [0, 1] whose predicted label is labels `(n,)`."""
+    return float((classify(images, model)[0] == np.asarray(labels)).mean())

@@ -13,19 +13,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.digit_classifier import DigitClassifier, classify, load_classifier  # noqa: E402
+from bench.digit_classifier import DigitClassifier, accuracy, classify, load_classifier  # noqa: E402
 from bench.heldout.dataset import SPLITS, STROKES, load_heldout_digits  # noqa: E402
 from vae.data import DatasetNotFoundError, load_mnist  # noqa: E402
 
 
-def accuracy(model: DigitClassifier, digits: np.ndarray, labels: np.ndarray) -> float:
-    """Fraction of digits `(n, 28, 28)` or `(n, 784)` in [0, 1] whose predicted label is labels `(n,)`."""
-    return float((classify(digits, model)[0] == np.asarray(labels)).mean())
-
-
 def grey_and_binarised(model: DigitClassifier, digits: np.ndarray, labels: np.ndarray) -> str:
     """'grey 0.9912, binarised 0.9901': the accuracy on the digits as they are and thresholded at 0.5."""
-    return f"grey {accuracy(model, digits, labels):.4f}, binarised {accuracy(model, (digits > 0.5).astype(np.float32), labels):.4f}"
+    return f"grey {accuracy(digits, labels, model):.4f}, binarised {accuracy((digits > 0.5).astype(np.float32), labels, model):.4f}"
 
 
 def main() -> None:

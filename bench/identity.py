@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.digit_classifier import classify, load_classifier  # noqa: E402
+from bench.digit_classifier import accuracy, load_classifier  # noqa: E402
 from bench.heldout.dataset import DATA_FILE, PAD_FILE, SPLITS, load_heldout_digits  # noqa: E402
 from vae.data import load_mnist  # noqa: E402
 from vae.model import VAE  # noqa: E402
@@ -50,8 +50,9 @@ def digit_sets(data_dir: str | None, mnist_count: int, splits: list[str]) -> dic
     return sets
 
 
-def accuracy(images: np.ndarray, labels: np.ndarray, judge) -> float:
-    return 100 * float(np.mean(classify(images, judge)[0] == labels))
+def percent_read(images: np.ndarray, labels: np.ndarray, judge) -> float:
+    """% of images the judge reads as their labels."""
+    return 100 * accuracy(images, labels, judge)
 
 
 def main() -> None:
@@ -69,12 +70,14 @@ def main() -> None:
                for steps in args.refine_steps]
     print(f"| model | digits | n | input, grey | input, binarised | {' | '.join(columns)} |")
     print("|---|---|---:|---:|---:|" + "---:|" * len(columns))
+    inputs = {set_name: (percent_read(digits, labels, judge), percent_read((digits > 0.5).astype(np.float32), labels,
+                                                                         judge))
+              for set_name, (digits, labels) in sets.items()}  # the same for every model
     for name in args.models or registry.names:
         model = registry.get(name).model
         for set_name, (digits, labels) in sets.items():
-            grey = accuracy(digits, labels, judge)
-            binary = accuracy((digits > 0.5).astype(np.float32), labels, judge)
-            identities = [accuracy(reconstructions(model, digits, steps, args.refine_lr), labels, judge)
+            grey, binary = inputs[set_name]
+            identities = [percent_read(reconstructions(model, digits, steps, args.refine_lr), labels, judge)
                           for steps in args.refine_steps]
             print(f"| {name} | {set_name} | {len(labels)} | {grey:.1f}% | {binary:.1f}% | "
                   + " | ".join(f"**{identity:.1f}%**" for identity in identities) + " |", flush=True)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.digit_classifier import WEIGHTS, DigitClassifier, classify  # noqa: E402
+from bench.digit_classifier import WEIGHTS, DigitClassifier, accuracy  # noqa: E402
 from vae.data import load_mnist  # noqa: E402
 
 MAX_ROTATION = math.radians(12)
@@ -120,11 +120,11 @@ def main() -> None:
     torch.use_deterministic_algorithms(True)
     model = train(*load_mnist(args.data_dir, train=True, download=False), args.epochs, args.batch_size, args.lr, args.seed)
     test_images, test_labels = load_mnist(args.data_dir, train=False, download=False)
-    accuracy = {name: float((classify(x, model)[0] == test_labels.numpy()).mean())
-                for name, x in (("grey", test_images), ("binarised", (test_images > 0.5).float()))}
-    print(f"MNIST test accuracy: grey {accuracy['grey']:.4f}, binarised {accuracy['binarised']:.4f}")
+    accuracies = {name: accuracy(x, test_labels, model)
+                  for name, x in (("grey", test_images), ("binarised", (test_images > 0.5).float()))}
+    print(f"MNIST test accuracy: grey {accuracies['grey']:.4f}, binarised {accuracies['binarised']:.4f}")
     metadata = {**{k: str(v) for k, v in vars(args).items() if k not in ("data_dir", "out")},
-                **{f"mnist_test_accuracy_{k}": f"{v:.4f}" for k, v in accuracy.items()}}
+                **{f"mnist_test_accuracy_{k}": f"{v:.4f}" for k, v in accuracies.items()}}
     safetensors.torch.save_model(model, args.out, metadata=metadata)
     print(f"wrote {args.out}")
 
