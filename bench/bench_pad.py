@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.app_server import running_app  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, draw  # noqa: E402
+from tests.browser import draw, launch, new_tab  # noqa: E402
 
 WARMUP = 3
 """Drawings not timed: the first waits behind the pictures the page asks for as it loads."""
@@ -77,9 +77,8 @@ def timed_drawings(url: str, count: int, select_brush: bool) -> tuple[list[float
     rng = np.random.default_rng(0)
     digits = list(DIGITS.values())
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=VIEWPORT)
-        page.set_default_timeout(WAIT_MS)
+        browser = launch(playwright)
+        page = new_tab(browser)
         page.goto(url)
         page.locator("#sketch canvas").first.wait_for()
         page.evaluate(TIMER, "sketch")

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ui.components import PAGE_DECODER_ID  # noqa: E402
 from tests.app_server import running_app  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, is_server_call  # noqa: E402
+from tests.browser import is_server_call, launch, new_tab  # noqa: E402
 
 SLIDER = "#slider-z1 input[type='range']"
 CANVAS = f"#{PAGE_DECODER_ID} canvas"
@@ -54,9 +54,8 @@ def timed_drag(url: str, steps: int, model: str) -> tuple[list[float], float, in
     calls (queue joins) while dragging; the browser's version)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=VIEWPORT)
-        page.set_default_timeout(WAIT_MS)
+        browser = launch(playwright)
+        page = new_tab(browser)
         page.goto(url)
         if model:
             page.locator("#model-choice input").click()

@@ -1,5 +1,6 @@
-"""Debian's Chromium driven by playwright, for the browser tests and bench/bench_pad.py and bench_sliders.py: how to
-launch it, and how a person draws on one of the app's pads (a mouse stroke, no tool chosen first)."""
+"""Debian's Chromium driven by playwright, for the browser tests, bench/bench_pad.py, bench_sliders.py and
+bench/heldout/draw_through_pad.py: how to launch it, and how a person draws on one of the app's pads (a mouse stroke,
+no tool chosen first)."""
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -12,6 +13,18 @@ STROKE_STEPS = 8
 """Mouse moves between two points of a stroke."""
 
 
+def launch(playwright):
+    """Debian's Chromium, headless, from a playwright instance."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def new_tab(browser):
+    """A new tab of the browser, of VIEWPORT's size, waiting up to WAIT_MS for what it awaits."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(WAIT_MS)
+    return page
+
+
 def pad_point(page, pad_id: str, x: float, y: float) -> tuple[float, float]:
     """Page coordinates of (x, y), in units of 0.3 × the side of pad #pad_id's canvas, around its centre."""
     box = page.locator(f"#{pad_id} canvas").first.bounding_box()
@@ -21,10 +34,15 @@ def pad_point(page, pad_id: str, x: float, y: float) -> tuple[float, float]:
 
 def draw(page, pad_id: str, stroke) -> None:
     """One mouse stroke through the points (see pad_point) on pad #pad_id, from pen down to pen up."""
-    page.mouse.move(*pad_point(page, pad_id, *stroke[0]))
+    mouse_stroke(page, [pad_point(page, pad_id, x, y) for x, y in stroke])
+
+
+def mouse_stroke(page, points) -> None:
+    """One mouse stroke through points in page coordinates, from pen down to pen up."""
+    page.mouse.move(*points[0])
     page.mouse.down()
-    for x, y in stroke[1:]:
-        page.mouse.move(*pad_point(page, pad_id, x, y), steps=STROKE_STEPS)
+    for x, y in points[1:]:
+        page.mouse.move(x, y, steps=STROKE_STEPS)
     page.mouse.up()
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from app_server import ROOT, running_app
-from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, WAIT_MS, draw, is_server_call, pad_point
+from browser import CHROMIUM, draw, is_server_call, launch, new_tab, pad_point
 from PIL import Image, ImageDraw
 
 from ui.components import PAD_HINT, PAGE_DECODER_ID
@@ -48,7 +48,7 @@ PARITY_LATENTS, PARITY_TOLERANCE = 100, 1e-3
 def app():
     """A browser and the URL of a freshly started app."""
     with running_app() as url, sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser, url
         browser.close()
 
@@ -57,8 +57,7 @@ def open_page(app, blocked: str | None = None, console: list[str] | None = None)
     """A new browser tab on the app: a visitor who has done nothing yet. Requests matching the glob blocked fail (what
     a page that cannot fetch them sees); console messages are appended to console."""
     browser, url = app
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(WAIT_MS)
+    page = new_tab(browser)
     if blocked:
         page.route(blocked, lambda route: route.abort())
     if console is not None:

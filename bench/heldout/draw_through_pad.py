@@ -17,12 +17,11 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 from bench.heldout.dataset import PAD_FILE  # noqa: E402
 from bench.heldout.make_font_digits import CANVAS, INK_LEVELS, TEMPLATE_SPLIT  # noqa: E402
 from bench.heldout.strokes import TEMPLATES, wobbled  # noqa: E402
-from browser import CHROMIUM, CHROMIUM_ARGS, STROKE_STEPS, VIEWPORT, WAIT_MS  # noqa: E402
 from tests.app_server import running_app  # noqa: E402
+from tests.browser import launch, mouse_stroke, new_tab  # noqa: E402
 
 PAD = "sketch"
 HEIGHT_FRACTION = (0.35, 0.8)
@@ -38,12 +37,7 @@ def trace(page, strokes: list[list[tuple[float, float]]], rng: np.random.Generat
     left = box["x"] + rng.uniform(0.05 * side, side - 0.95 * height)
     top = box["y"] + rng.uniform(0.05 * side, 0.95 * side - height)
     for stroke in strokes:
-        points = wobbled(np.array(stroke), rng) * height + [left, top]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(x, y, steps=STROKE_STEPS)
-        page.mouse.up()
+        mouse_stroke(page, wobbled(np.array(stroke), rng) * height + [left, top])
 
 
 def painted_ink(page) -> np.ndarray:
@@ -65,9 +59,8 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     rows = []
     with running_app() as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=VIEWPORT)
-        page.set_default_timeout(WAIT_MS)
+        browser = launch(playwright)
+        page = new_tab(browser)
         page.goto(url)
         page.locator(f"#{PAD} canvas").first.wait_for()
         for label, templates in TEMPLATES.items():
