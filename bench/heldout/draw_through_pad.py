@@ -18,7 +18,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.heldout.dataset import PAD_FILE  # noqa: E402
-from bench.heldout.make_font_digits import CANVAS, INK_LEVELS, TEMPLATE_SPLIT  # noqa: E402
+from bench.heldout.make_font_digits import CANVAS, TEMPLATE_SPLIT, ink_levels  # noqa: E402
 from bench.heldout.strokes import TEMPLATES, wobbled  # noqa: E402
 from tests.app_server import running_app  # noqa: E402
 from tests.browser import launch, mouse_stroke, new_tab  # noqa: E402
@@ -41,11 +41,11 @@ def trace(page, strokes: list[list[tuple[float, float]]], rng: np.random.Generat
 
 
 def painted_ink(page) -> np.ndarray:
-    """What the Draw pad shows, as canvas ink `(CANVAS, CANVAS)` uint8 in INK_LEVELS levels (its alpha, halved)."""
+    """What the Draw pad shows, as canvas ink `(CANVAS, CANVAS)` uint8 in the set's ink levels (its alpha, halved)."""
     url = page.evaluate(f"() => document.querySelector('#{PAD} canvas').toDataURL('image/png')")
     image = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).getchannel("A")
     ink = np.asarray(image.resize((CANVAS, CANVAS), Image.Resampling.BOX), dtype=np.float32) / 255
-    return (np.round((INK_LEVELS - 1) * ink) * (255 // (INK_LEVELS - 1))).astype(np.uint8)
+    return ink_levels(ink)
 
 
 def main() -> None:

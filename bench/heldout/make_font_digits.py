@@ -73,8 +73,12 @@ def place_on_canvas(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     canvas = np.zeros((CANVAS, CANVAS), dtype=np.float32)
     top, left = rng.integers(0, CANVAS - size[1] + 1), rng.integers(0, CANVAS - size[0] + 1)
     canvas[top:top + size[1], left:left + size[0]] = small
-    levels = np.round((INK_LEVELS - 1) * np.clip(canvas, 0, 1))
-    return (levels * (255 // (INK_LEVELS - 1))).astype(np.uint8)
+    return ink_levels(canvas)
+
+
+def ink_levels(ink: np.ndarray) -> np.ndarray:
+    """Ink `(h, w)` in [0, 1] as uint8 in INK_LEVELS levels, the form the held-out set stores."""
+    return (np.round((INK_LEVELS - 1) * np.clip(ink, 0, 1)) * (255 // (INK_LEVELS - 1))).astype(np.uint8)
 
 
 def _slanted_and_turned(glyph: np.ndarray, slant: float, angle: float) -> np.ndarray:
