@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.app_server import call, latent_slider_count, start_app, stop, wait_until_answering  # noqa: E402
+from tests.app_server import call, latent_slider_count, running_app_process  # noqa: E402
 
 WARMUP = 5
 IDLE_S = 2.0
@@ -82,10 +82,8 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    process, url = start_app()
     rng = np.random.default_rng(0)
-    try:
-        wait_until_answering(process, url)
+    with running_app_process() as (process, url):
         with httpx.Client(base_url=url, timeout=60) as http:
             answered_ms(http, "decode", decode_body(rng))
             cold_start_s = time.perf_counter() - started
@@ -99,8 +97,6 @@ def main() -> None:
                 body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL, False]})
             reconstruct_ms = median_and_p90([answered_ms(http, "reconstruct", body) for _ in range(args.repeats // 4)])
             busy_mb = resident_mb(process.pid)
-    finally:
-        stop(process)
 
     rows = [
         ("cold start to first answer (s)", f"{cold_start_s:.2f}", ""),

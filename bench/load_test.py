@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_app import MODEL, decode_body, resident_mb, seven_png, upload_composite  # noqa: E402
-from tests.app_server import call, queue_event, start_app, stop, wait_until_answering  # noqa: E402
+from tests.app_server import call, fn_indices, queue_event, running_app_process  # noqa: E402
 from vae.studio import FROM_PRIOR  # noqa: E402
 
 MIX = {"decode": 0.6, "reconstruct": 0.2, "sample_grid": 0.2}
@@ -54,12 +54,6 @@ PROTOCOL_DESCRIPTIONS = {"session": "one session per client: queue/join + queue/
 def grid_body(rng: np.random.Generator) -> str:
     """The default 10 × 20 grid (Bernoulli means) for a random seed."""
     return json.dumps({"data": [10, 20, int(rng.integers(0, 2**32)), 1.0, False, FROM_PRIOR, MODEL]})
-
-
-def fn_indices(http: httpx.Client) -> dict[str, int]:
-    """The fn_index that queue/join needs for each api_name: its dependency's id in GET /config."""
-    dependencies = http.get("config").raise_for_status().json()["dependencies"]
-    return {dependency["api_name"]: dependency["id"] for dependency in dependencies}
 
 
 def client_session(url: str, client: int, calls: int, sketch_body: str, deadline: float,
@@ -113,9 +107,7 @@ def main() -> None:
     args = parser.parse_args()
 
     load_before = os.getloadavg()
-    process, url = start_app()
-    try:
-        wait_until_answering(process, url)
+    with running_app_process() as (process, url):
         with tempfile.TemporaryDirectory() as folder, httpx.Client(base_url=url, timeout=CALL_TIMEOUT_S) as http:
             sketch_body = json.dumps({"data": [upload_composite(http, seven_png(Path(folder))), MODEL, False]})
             for body, endpoint in ((decode_body(np.random.default_rng(0)), "decode"), (sketch_body, "reconstruct")):
@@ -135,8 +127,6 @@ def main() -> None:
         client_cpu_s = resource.getrusage(resource.RUSAGE_SELF).ru_utime - client_cpu_s
         stop_event.set()
         watcher.join()
-    finally:
-        stop(process)
     load_after = os.getloadavg()
 
     by_endpoint: dict[str, list[tuple[float | None, bool]]] = defaultdict(list)

@@ -85,14 +85,27 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_app(extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """The URL of a running app.py, stopped on exit."""
+def running_app_process(extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """A running app.py process (its output in output(process)) and its URL, stopped on exit."""
     process, url = start_app(extra_env)
     try:
         wait_until_answering(process, url)
-        yield url
+        yield process, url
     finally:
         stop(process)
+
+
+@contextlib.contextmanager
+def running_app(extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """The URL of a running app.py, stopped on exit."""
+    with running_app_process(extra_env) as (_, url):
+        yield url
+
+
+def fn_indices(http: httpx.Client) -> dict[str, int]:
+    """The fn_index that queue/join needs for each api_name: its dependency's id in GET /config."""
+    dependencies = http.get("config").raise_for_status().json()["dependencies"]
+    return {dependency["api_name"]: dependency["id"] for dependency in dependencies}
 
 
 def call(http: httpx.Client, api_name: str, body: str) -> tuple[str, Any]:

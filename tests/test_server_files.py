@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from tests.app_server import ROOT, queue_event
+from tests.app_server import ROOT, fn_indices, queue_event
 from vae.studio import ENDPOINTS_DRAWINGS
 from vae.validation import NOT_UPLOADED
 
@@ -56,7 +56,6 @@ def test_untagged_server_paths_are_never_read(http):
 
 
 def test_the_upload_endpoint_says_why(http):
-    config = http.get("config").json()
-    (fn_index,) = [d["id"] for d in config["dependencies"] if d["api_name"] == "reconstruct_upload"]
+    fn_index = fn_indices(http)["reconstruct_upload"]
     success, output = queue_event(http, str(uuid.uuid4()), fn_index, [{"path": str(SERVER_PICTURE)}, "vae-z10", False])
     assert not success and output["error"] == NOT_UPLOADED

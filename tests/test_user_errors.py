@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 import pytest
-from app_server import call, output, queue_event, start_app, stop, wait_until_answering
+from app_server import call, fn_indices, output, queue_event, running_app_process
 
 from vae.studio import FROM_PRIOR
 
@@ -17,17 +17,8 @@ NEGATIVE_SEED_GRID = [5, 5, -5, 1.0, False, FROM_PRIOR, "vae-z32"]
 @pytest.fixture(scope="module")
 def app():
     """A running app.py process and its URL."""
-    process, url = start_app()
-    try:
-        wait_until_answering(process, url)
+    with running_app_process() as (process, url):
         yield process, url
-    finally:
-        stop(process)
-
-
-def sample_grid_index(http: httpx.Client) -> int:
-    (fn_index,) = [d["id"] for d in http.get("config").json()["dependencies"] if d["api_name"] == "sample_grid"]
-    return fn_index
 
 
 def test_an_api_caller_gets_the_sentence_as_an_error(app):
@@ -40,7 +31,7 @@ def test_an_api_caller_gets_the_sentence_as_an_error(app):
 def test_the_page_gets_a_warning_and_keeps_its_outputs(app):
     _, url = app
     with httpx.Client(base_url=url, timeout=60, headers={"x-gradio-user": "app"}) as page:
-        success, result = queue_event(page, str(uuid.uuid4()), sample_grid_index(page), NEGATIVE_SEED_GRID)
+        success, result = queue_event(page, str(uuid.uuid4()), fn_indices(page)["sample_grid"], NEGATIVE_SEED_GRID)
     assert success and result["data"] == [{"__type__": "update"}]  # gr.skip(): the grid shown stays
 
 
