@@ -1,6 +1,6 @@
 """Property tests of the app's handlers (ui/handlers.py) with what Gradio hands them unchecked: the decode endpoint
-(wired with preprocess=False) gets any JSON values, the upload endpoint any file record. Each answers with a picture or a
-gr.Error sentence, never another exception; the upload endpoint never reads a file outside Gradio's upload folder.
+(wired with preprocess=False) gets any JSON values, the upload endpoint any file record. Each answers with a picture
+or a gr.Error sentence, never another exception; the upload endpoint never reads a file outside Gradio's upload folder.
 """
 from pathlib import Path
 
@@ -13,19 +13,19 @@ from PIL import Image, ImageDraw
 
 from tests.test_fuzz import FUZZ, anything, either
 from vae.drawing import NO_IMAGE
-from vae.registry import load_registry
+from vae.registry import WEIGHTS_DIR, load_registry
 from vae.studio import DIGIT_SCALE
 from vae.validation import NOT_UPLOADED
 
 handlers = pytest.importorskip("ui.handlers")
 UPLOAD_FOLDER = Path(gr.utils.get_upload_folder()).resolve()
-on = handlers.Handlers(load_registry(), UPLOAD_FOLDER)
+on = handlers.Handlers(load_registry(WEIGHTS_DIR, {}), UPLOAD_FOLDER)  # the shipped models, whatever VAE_MODEL_ID says
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=6),
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
                                                                                         max_size=2), max_leaves=5)
 """Whatever a JSON body can carry."""
-SERVER_FILES = [Path(__file__).resolve().parents[1] / "weights" / "vae-z10" / "samples.png", Path("/etc/passwd"),
+SERVER_FILES = [WEIGHTS_DIR / "vae-z10" / "samples.png", Path("/etc/passwd"),
                 Path("weights/vae-z2/samples.png")]
 
 

@@ -79,7 +79,8 @@ def test_a_refined_reconstruction_fits_the_drawing_better_and_reads_it_as_the_en
     assert np.array_equal(refined.reconstruction.pixels, pictures.upscale(better.reconstruction, studio.DIGIT_SCALE))
     assert not np.array_equal(refined.reconstruction.pixels, plain.reconstruction.pixels)
     assert refined.reconstruction.name == "vae-z10-reconstruction-refined.png"
-    assert f"{better.nelbo:.1f}" in refined.scores and f"the encoder's q alone: NELBO {encoded.nelbo:.1f}" in refined.scores
+    assert f"{better.nelbo:.1f}" in refined.scores
+    assert f"the encoder's q alone: NELBO {encoded.nelbo:.1f}" in refined.scores
     assert refined.scores.split("\n")[0] == plain.scores.split("\n")[0]  # the reading: the encoder's q, as calibrated
     assert "Refined" not in plain.scores
     with pytest.raises(InputError, match="refine must be true or false"):
@@ -241,7 +242,7 @@ def test_without_a_2d_model_the_map_says_so(tmp_path):
             action()
 
 
-def test_a_click_on_the_manifold_picks_that_tile(registry):
+def test_a_click_on_the_manifold_picks_that_tile():
     assert studio.manifold_click(0, 0).tolist() == [-LATENT_SLIDER_RANGE, LATENT_SLIDER_RANGE]
     height, width = studio.MANIFOLD_SHAPE
     assert studio.manifold_click(width - 1, height - 1).tolist() == [LATENT_SLIDER_RANGE, -LATENT_SLIDER_RANGE]

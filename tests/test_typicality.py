@@ -6,7 +6,7 @@ from bench.shapes import DIGITS, NOT_DIGITS, SHAPES, draw_shape
 from vae import studio
 from vae.captions import reading_line
 from vae.drawing import DOT
-from vae.registry import load_registry
+from vae.registry import WEIGHTS_DIR, load_registry
 from vae.typicality import MAX_DISTANCE_PERCENTILE, MAX_NLL_PERCENTILE, DigitClusters
 from vae.validation import InputError
 
@@ -54,7 +54,7 @@ def test_without_statistics_the_line_says_so():
 
 @pytest.fixture(scope="module")
 def default_model():
-    registry = load_registry()
+    registry = load_registry(WEIGHTS_DIR, {})  # the shipped models, whatever VAE_MODEL_ID says
     return registry, registry.default.name
 
 
