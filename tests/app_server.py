@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from vae.registry import WEIGHTS_DIR, model_folders
+from vae.registry import WEIGHTS_DIR, load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
@@ -24,7 +24,7 @@ POLL_INTERVAL_S = 0.05
 
 def latent_slider_count() -> int:
     """How many latent sliders the app shows on the shipped weights (decode's z1..zN): the largest model's z_dim."""
-    return max(json.loads((folder / "config.json").read_text())["z_dim"] for folder in model_folders(WEIGHTS_DIR))
+    return load_registry(WEIGHTS_DIR, {}).largest_z_dim  # as the app counts them
 
 
 def free_port() -> int:
