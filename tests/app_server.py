@@ -1,5 +1,6 @@
 """`python app.py` as a subprocess on 127.0.0.1 and a free port, for the API and browser tests (and the bench)."""
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -22,6 +23,7 @@ START_TIMEOUT_S = 120
 POLL_INTERVAL_S = 0.05
 
 
+@functools.cache  # benchmarks build a body per request
 def latent_slider_count() -> int:
     """How many latent sliders the app shows on the shipped weights (decode's z1..zN): the largest model's z_dim."""
     return load_registry(WEIGHTS_DIR, {}).largest_z_dim  # as the app counts them
